@@ -1,0 +1,280 @@
+// Config: parsed once from flags and environment into a typed, read-only object.
+// yargs 17 (CommonJS) rather than 18 (ESM-only): the build, jest and `npx` all run CommonJS here.
+import yargs from 'yargs';
+import { ConfigError } from './errors';
+
+export type TracesExporter = 'otlp' | 'console';
+export type Propagator = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
+export type SamplerName =
+  | 'always_on' | 'always_off' | 'traceidratio'
+  | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+
+export interface Config {
+  readonly upstream: URL;
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  /** null: no admin listener. */
+  readonly adminPort: number | null;
+  readonly serviceName: string;
+  readonly injectMeta: boolean;
+  readonly preserveHost: boolean;
+  readonly maxBodyBytes: number;
+  readonly upstreamTimeoutMs: number;
+  readonly pendingTimeoutMs: number;
+  readonly shutdownGraceMs: number;
+  /** OTEL_SDK_DISABLED: forward only, no spans, no propagation. */
+  readonly tracingEnabled: boolean;
+  /** Empty when OTEL_TRACES_EXPORTER=none. */
+  readonly tracesExporters: readonly TracesExporter[];
+  /** The OTLP traces URL (…/v1/traces), or null when no endpoint is configured. */
+  readonly otlpTracesUrl: string | null;
+  readonly propagators: readonly Propagator[];
+  readonly sampler: SamplerName;
+  readonly samplerArg: number;
+}
+
+type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration';
+
+interface Option {
+  readonly flag: string;
+  readonly kind: Kind;
+  readonly describe: string;
+  /** Shown in --help and used when neither flag nor variable is set. */
+  readonly default?: string;
+}
+
+const ENV_PREFIX = 'MCP_TRACE_PROXY_';
+
+/** The options table: one row per flag; each also reads MCP_TRACE_PROXY_<FLAG>. */
+export const OPTIONS: readonly Option[] = [
+  { flag: 'upstream', kind: 'url', describe: 'URL of the MCP server to proxy, e.g. http://127.0.0.1:3001/mcp (required)' },
+  { flag: 'port', kind: 'port', default: '8080', describe: 'port the proxy listens on (0: any free port)' },
+  { flag: 'host', kind: 'string', default: '127.0.0.1', describe: 'address the proxy listens on (0.0.0.0 in a container)' },
+  { flag: 'admin-port', kind: 'admin-port', default: '9464', describe: 'port for /healthz and /readyz (0: any free port, off: none)' },
+  { flag: 'admin-host', kind: 'string', describe: 'address the admin port listens on (default: --host)' },
+  { flag: 'service-name', kind: 'string', describe: 'service.name of the spans (default: OTEL_SERVICE_NAME, else mcp-trace-proxy)' },
+  { flag: 'inject-meta', kind: 'bool', default: 'true', describe: 'inject trace context into params._meta (--no-inject-meta: headers only)' },
+  { flag: 'preserve-host', kind: 'bool', default: 'true', describe: "forward the client's Host header (--no-preserve-host: the upstream's host)" },
+  { flag: 'max-body-bytes', kind: 'bytes', default: '4mb', describe: 'largest body parsed for tracing; larger ones pass untouched (e.g. 1048576, 512kb, 4mb)' },
+  { flag: 'upstream-timeout', kind: 'duration', default: '30s', describe: 'wait this long for the upstream response headers, then 504 (e.g. 500ms, 30s, 2m)' },
+  { flag: 'pending-timeout', kind: 'duration', default: '5m', describe: 'a request whose response never comes ends its span after this long' },
+  { flag: 'shutdown-grace', kind: 'duration', default: '10s', describe: 'on SIGTERM/SIGINT, let in-flight requests finish for this long' },
+];
+
+export function envName(flag: string): string {
+  return ENV_PREFIX + flag.toUpperCase().replace(/-/g, '_');
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's limit
+
+/** Parsers by kind: each throws a ConfigError naming `name` and what it accepts. */
+function parseValue(kind: Kind, raw: string, name: string): string | number | boolean | URL | null {
+  const bad = (accepts: string) => new ConfigError(`${name}: invalid value ${JSON.stringify(raw)}; expected ${accepts}`);
+  switch (kind) {
+    case 'url': {
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        throw bad('an absolute http:// or https:// URL, e.g. http://127.0.0.1:3001/mcp');
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw bad('an http:// or https:// URL');
+      return u;
+    }
+    case 'admin-port':
+    case 'port': {
+      if (kind === 'admin-port' && raw === 'off') return null;
+      const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!(n >= 0 && n <= 65535)) throw bad(kind === 'port' ? 'a port from 0 to 65535' : 'a port from 0 to 65535, or off');
+      return n;
+    }
+    case 'bool': {
+      const v = raw.toLowerCase();
+      if (v === 'true' || v === '1') return true;
+      if (v === 'false' || v === '0') return false;
+      throw bad('true or false');
+    }
+    case 'bytes': {
+      const m = /^(\d+)\s*(b|kb|kib|mb|mib|gb|gib)?$/i.exec(raw);
+      const unit = (m?.[2] ?? 'b').toLowerCase();
+      const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 ** 2 : unit.startsWith('g') ? 1024 ** 3 : 1;
+      const n = m ? Number(m[1]) * mult : NaN;
+      if (!(n >= 1 && n <= 1024 ** 3)) throw bad('a size from 1 byte to 1gb, e.g. 1048576, 512kb or 4mb');
+      return n;
+    }
+    case 'duration': {
+      const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw);
+      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? 'ms') as 'ms'];
+      const n = m ? Math.round(Number(m[1]) * mult) : NaN;
+      if (!(n >= 1 && n <= MAX_TIMER_MS)) throw bad('a duration such as 500ms, 30s or 2m (a bare number is milliseconds; at most 24 days)');
+      return n;
+    }
+    case 'string':
+      if (raw === '') throw bad('a non-empty string');
+      return raw;
+  }
+}
+
+function listOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], dflt: readonly T[]): T[] | null {
+  const raw = env[name]?.trim();
+  if (!raw) return [...dflt];
+  const items = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (items.length === 1 && items[0] === 'none') return null;
+  for (const it of items) {
+    if (!(allowed as readonly string[]).includes(it)) {
+      throw new ConfigError(`${name}: unknown value ${JSON.stringify(it)}; expected a comma-separated list of ${[...allowed, 'none'].join(', ')}`);
+    }
+  }
+  return items as T[];
+}
+
+function httpUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  try {
+    const u = new URL(raw);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return raw;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ConfigError(`${name}: invalid value ${JSON.stringify(raw)}; expected an http:// or https:// URL, e.g. http://localhost:4318`);
+}
+
+/** The OTel SDK variables the proxy honours itself, validated so a typo exits 2 instead of being ignored. */
+function otelConfig(env: NodeJS.ProcessEnv) {
+  const disabled = env.OTEL_SDK_DISABLED?.trim().toLowerCase();
+  if (disabled && disabled !== 'true' && disabled !== 'false') {
+    throw new ConfigError(`OTEL_SDK_DISABLED: invalid value ${JSON.stringify(env.OTEL_SDK_DISABLED)}; expected true or false`);
+  }
+  for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']) {
+    const p = env[name]?.trim();
+    if (p && p !== 'http/protobuf') throw new ConfigError(`${name}: unsupported value ${JSON.stringify(p)}; this proxy exports http/protobuf only`);
+  }
+  for (const name of ['OTEL_EXPORTER_OTLP_COMPRESSION', 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION']) {
+    const c = env[name]?.trim();
+    if (c && c !== 'gzip' && c !== 'none') throw new ConfigError(`${name}: invalid value ${JSON.stringify(c)}; expected gzip or none`);
+  }
+  for (const name of [
+    'OTEL_EXPORTER_OTLP_TIMEOUT', 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_BSP_SCHEDULE_DELAY', 'OTEL_BSP_EXPORT_TIMEOUT',
+    'OTEL_BSP_MAX_QUEUE_SIZE', 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT',
+  ]) {
+    const v = env[name]?.trim();
+    if (v && !/^\d+$/.test(v)) throw new ConfigError(`${name}: invalid value ${JSON.stringify(v)}; expected a non-negative integer`);
+  }
+
+  const tracesUrl = httpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const baseUrl = httpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  // As the OTel spec defines: the signal-specific URL is used as is; the base one gets /v1/traces.
+  const otlpTracesUrl = tracesUrl ?? (baseUrl ? `${baseUrl.replace(/\/+$/, '')}/v1/traces` : null);
+
+  // Without OTEL_TRACES_EXPORTER: OTLP when an endpoint is set, else readable console lines.
+  const exporters = listOf<TracesExporter>(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'console'], otlpTracesUrl ? ['otlp'] : ['console']) ?? [];
+  const propagators = listOf<Propagator>(env, 'OTEL_PROPAGATORS', ['tracecontext', 'baggage', 'b3', 'b3multi'], ['tracecontext', 'baggage']) ?? [];
+
+  const samplers: readonly SamplerName[] = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+  const sampler = (env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on') as SamplerName;
+  if (!samplers.includes(sampler)) {
+    throw new ConfigError(`OTEL_TRACES_SAMPLER: unknown value ${JSON.stringify(env.OTEL_TRACES_SAMPLER)}; expected one of ${samplers.join(', ')}`);
+  }
+  const argRaw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  const samplerArg = argRaw ? Number(argRaw) : 1;
+  if (!(samplerArg >= 0 && samplerArg <= 1)) {
+    throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG: invalid value ${JSON.stringify(argRaw)}; expected a sampling ratio from 0 to 1, e.g. 0.25`);
+  }
+
+  return { tracingEnabled: disabled !== 'true', tracesExporters: exporters, otlpTracesUrl, propagators, sampler, samplerArg };
+}
+
+export type ParseResult = { kind: 'config'; config: Config } | { kind: 'exit'; output: string };
+
+/**
+ * Parses argv (without node and script) and the environment. Flags beat MCP_TRACE_PROXY_* variables,
+ * which beat defaults. Returns the help or version text instead of a config when asked for it;
+ * throws ConfigError on any bad value.
+ */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, version = '0.0.0'): ParseResult {
+  let parser = yargs([...argv])
+    .scriptName('mcp-trace-proxy')
+    .usage('$0 --upstream <url> [options]\n\nA transparent OpenTelemetry tracing proxy for MCP servers.')
+    .version(version)
+    .help()
+    .strict()
+    .exitProcess(false)
+    .parserConfiguration({ 'duplicate-arguments-array': false })
+    .wrap(Math.min(110, process.stderr.columns || 110))
+    .epilogue(`Every flag can also be set as ${ENV_PREFIX}<FLAG> (e.g. ${envName('upstream-timeout')}=5s). Standard OTEL_* variables apply; see the README.`);
+  for (const o of OPTIONS) {
+    const describe = `${o.describe} [env ${envName(o.flag)}]`;
+    parser = o.kind === 'bool'
+      ? parser.option(o.flag, { type: 'boolean', describe, defaultDescription: o.default })
+      : parser.option(o.flag, { type: 'string', describe, defaultDescription: o.default, requiresArg: true });
+  }
+
+  let failure: string | undefined;
+  let output = '';
+  const args = parser.fail((msg, err) => {
+    failure = err?.message ?? msg;
+  }).parseSync([...argv], {}, (_err, _argv, out) => {
+    output = out;
+  }) as Record<string, unknown>;
+  if (failure) throw new ConfigError(failure);
+  if (output || args.help || args.version) return { kind: 'exit', output };
+  if (args._ && (args._ as unknown[]).length > 0) {
+    throw new ConfigError(`unexpected argument ${JSON.stringify(String((args._ as unknown[])[0]))}; every option is a --flag, see --help`);
+  }
+
+  const values: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const fromFlag = args[camel(o.flag)];
+    const fromEnv = env[envName(o.flag)];
+    let raw: string | undefined;
+    let name: string;
+    if (fromFlag !== undefined) {
+      raw = String(fromFlag);
+      name = o.kind === 'bool' ? `--${fromFlag ? '' : 'no-'}${o.flag}` : `--${o.flag}`;
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      raw = fromEnv.trim();
+      name = envName(o.flag);
+    } else {
+      raw = o.default;
+      name = `--${o.flag}`;
+    }
+    values[o.flag] = raw === undefined ? undefined : parseValue(o.kind, raw, name);
+  }
+  if (!values.upstream) {
+    throw new ConfigError(`--upstream is required: the URL of the MCP server to proxy, e.g. --upstream http://127.0.0.1:3001/mcp (or set ${envName('upstream')})`);
+  }
+
+  const host = values.host as string;
+  const otel = otelConfig(env);
+  const serviceName = (values['service-name'] as string | undefined) ?? (env.OTEL_SERVICE_NAME?.trim() || 'mcp-trace-proxy');
+  const config: Config = {
+    upstream: values.upstream as URL,
+    host,
+    port: values.port as number,
+    adminHost: (values['admin-host'] as string | undefined) ?? host,
+    adminPort: values['admin-port'] as number | null,
+    serviceName,
+    injectMeta: values['inject-meta'] as boolean,
+    preserveHost: values['preserve-host'] as boolean,
+    maxBodyBytes: values['max-body-bytes'] as number,
+    upstreamTimeoutMs: values['upstream-timeout'] as number,
+    pendingTimeoutMs: values['pending-timeout'] as number,
+    shutdownGraceMs: values['shutdown-grace'] as number,
+    ...otel,
+  };
+  return { kind: 'config', config: Object.freeze(config) };
+}
+
+/** A config for programmatic use: defaults for everything not given. */
+export function configFrom(partial: Partial<Config> & { upstream: URL | string }, env: NodeJS.ProcessEnv = {}): Config {
+  const upstream = typeof partial.upstream === 'string' ? partial.upstream : partial.upstream.href;
+  const base = parseConfig(['--upstream', upstream], env);
+  if (base.kind !== 'config') throw new ConfigError('unexpected help output');
+  return Object.freeze({ ...base.config, ...partial, upstream: new URL(upstream) });
+}

@@ -1,0 +1,30 @@
+// Programmatic entry: createProxy(config) starts a proxy and returns a handle to stop it.
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { Config, configFrom } from './config';
+import { Logger, createLogger } from './log';
+import { RunningProxy, startServer } from './server';
+import { createTelemetry } from './tracing/sdk';
+
+export type { Config } from './config';
+export type { RunningProxy } from './server';
+export { ConfigError, ProxyError } from './errors';
+export { configFrom, parseConfig } from './config';
+
+export interface ProxyOptions {
+  /** Replace the exporters chosen by config (e.g. an in-memory exporter in tests). */
+  readonly spanProcessors?: SpanProcessor[];
+  readonly logger?: Logger;
+}
+
+/** Starts the proxy. `config` may be a full Config or just the fields to change from the defaults. */
+export async function createProxy(config: Config | (Partial<Config> & { upstream: URL | string }), options: ProxyOptions = {}): Promise<RunningProxy> {
+  const full = configFrom(config);
+  const log = options.logger ?? createLogger();
+  const telemetry = createTelemetry(full, log, options.spanProcessors);
+  try {
+    return await startServer(full, log, telemetry);
+  } catch (err) {
+    await telemetry?.shutdown();
+    throw err;
+  }
+}

@@ -1,0 +1,65 @@
+// Header rules for both directions: hop-by-hop headers (RFC 9110 §7.6.1) stay on their hop,
+// forwarding headers are added, everything else passes as the peer sent it.
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer',
+  'proxy-authenticate', 'proxy-authorization', 'http2-settings',
+]);
+
+/** Names a `Connection` header lists are hop-by-hop too. */
+function connectionListed(value: string | string[] | undefined): Set<string> | null {
+  if (!value) return null;
+  const list = (Array.isArray(value) ? value.join(',') : value).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  return list.length ? new Set(list) : null;
+}
+
+function copyEndToEnd(src: IncomingHttpHeaders | Record<string, string | string[] | undefined>, out: Record<string, string | string[]>): void {
+  const listed = connectionListed(src.connection);
+  for (const name in src) {
+    const v = src[name];
+    if (v === undefined || HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    out[name] = v;
+  }
+}
+
+/**
+ * Headers for the upstream request. The client's Host is kept by default, so the upstream's
+ * Host/Origin (DNS-rebinding) checks see what the client sent.
+ */
+export function upstreamHeaders(req: IncomingMessage, upstreamHost: string, preserveHost: boolean): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  copyEndToEnd(req.headers, out);
+  // `te: trailers` is the one TE value a proxy may forward.
+  if (header(req.headers, 'te')?.toLowerCase().split(',').some((s) => s.trim() === 'trailers')) out.te = 'trailers';
+  if (!preserveHost || !req.headers.host) out.host = upstreamHost;
+  const peer = req.socket.remoteAddress;
+  if (peer) {
+    const prior = req.headers['x-forwarded-for'];
+    out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${peer}` : peer;
+  }
+  if (!req.headers['x-forwarded-proto']) out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
+  if (req.headers.host && !req.headers['x-forwarded-host']) out['x-forwarded-host'] = req.headers.host;
+  return out;
+}
+
+/** Headers for the client's response: the upstream's, less hop-by-hop ones. */
+export function clientHeaders(upstream: Record<string, string | string[] | undefined>): OutgoingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  copyEndToEnd(upstream, out);
+  return out;
+}
+
+/** The first value of a header. */
+export function header(h: IncomingHttpHeaders | Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function isJson(contentType: string | undefined): boolean {
+  return !!contentType && /^application\/(?:[\w.+-]*\+)?json\b/i.test(contentType.trimStart());
+}
+
+export function isEventStream(contentType: string | undefined): boolean {
+  return !!contentType && /^text\/event-stream\b/i.test(contentType.trimStart());
+}

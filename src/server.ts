@@ -1,0 +1,128 @@
+// Listeners (proxy port, admin port), routing, and graceful shutdown.
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import type { Config } from './config';
+import type { Logger } from './log';
+import { HttpProxy, ProxyStats } from './proxy/http';
+import type { Telemetry } from './tracing/sdk';
+import { Tracing } from './tracing/spans';
+
+export interface RunningProxy {
+  /** e.g. http://127.0.0.1:8080 */
+  readonly url: string;
+  readonly port: number;
+  /** null when --admin-port off */
+  readonly adminUrl: string | null;
+  readonly stats: ProxyStats;
+  /** Graceful: stop accepting, drain within the grace period, close streams, flush spans. Idempotent. */
+  close(): Promise<void>;
+}
+
+const READY_CHECK_TIMEOUT_MS = 1000;
+
+export async function startServer(config: Config, log: Logger, telemetry: Telemetry | null): Promise<RunningProxy> {
+  const upstream = new Pool(config.upstream.origin, {
+    keepAliveTimeout: 30_000,
+    headersTimeout: config.upstreamTimeoutMs,
+    bodyTimeout: 0,
+    connectTimeout: Math.min(config.upstreamTimeoutMs, 10_000),
+  });
+  const tracing = telemetry ? new Tracing(telemetry.tracer, telemetry.propagator, config.pendingTimeoutMs) : null;
+  const proxy = new HttpProxy(config, upstream, tracing, log);
+  const inflight = new Set<http.ServerResponse>();
+  let shuttingDown = false;
+
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    inflight.add(res);
+    res.on('close', () => inflight.delete(res));
+    if (shuttingDown) res.shouldKeepAlive = false;
+    proxy.handle(req, res);
+  });
+  // WebSocket bridging is not built yet: say so rather than hang the socket.
+  server.on('upgrade', (_req, socket) => {
+    socket.end('HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const admin = config.adminPort === null ? null : http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return text(res, 200, 'ok\n');
+    if (path === '/readyz') {
+      if (shuttingDown) return text(res, 503, 'shutting down\n');
+      void upstreamReachable(config.upstream).then((ok) => text(res, ok ? 200 : 503, ok ? 'ready\n' : `upstream ${config.upstream.host} unreachable\n`));
+      return;
+    }
+    text(res, 404, 'not found: try /healthz or /readyz\n');
+  });
+
+  await listen(server, config.port, config.host);
+  if (admin) await listen(admin, config.adminPort as number, config.adminHost);
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${hostForUrl(config.host)}:${port}`;
+  const adminUrl = admin ? `http://${hostForUrl(config.adminHost)}:${(admin.address() as AddressInfo).port}` : null;
+
+  let closing: Promise<void> | null = null;
+  const close = () => (closing ??= (async () => {
+    shuttingDown = true;
+    server.close();
+    server.closeIdleConnections();
+    proxy.closeStreams();
+    const deadline = Date.now() + config.shutdownGraceMs;
+    while (inflight.size > 0 && Date.now() < deadline) await sleep(25);
+    if (inflight.size > 0) log.warn('shutdown grace period over: closing requests still in flight', { count: inflight.size });
+    server.closeAllConnections();
+    tracing?.close();
+    await upstream.destroy().catch(() => {});
+    try {
+      await telemetry?.shutdown(); // flushes the span queue
+    } catch (err) {
+      log.warn('could not flush spans at shutdown', { error: (err as Error).message });
+    }
+    if (admin) await new Promise<void>((r) => admin.close(() => r()));
+  })());
+
+  return { url, port, adminUrl, stats: proxy.stats, close };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function text(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(body);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Readiness: a TCP connection to the upstream opens. */
+function upstreamReachable(u: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const sock = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(READY_CHECK_TIMEOUT_MS, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}

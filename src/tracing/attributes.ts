@@ -1,0 +1,98 @@
+// Pure builders of span names and attributes from JSON-RPC messages (OTel MCP semantic conventions).
+import type { Attributes } from '@opentelemetry/api';
+import { RpcMessage, metaOf, str } from '../jsonrpc/parse';
+import * as sc from './semconv';
+
+/** Where a message came from: the transport and its peers. */
+export interface ConnInfo {
+  readonly transport: 'tcp' | 'pipe';
+  readonly protocolName?: 'http' | 'websocket';
+  readonly protocolVersion?: string;
+  readonly serverAddress?: string;
+  readonly serverPort?: number;
+  readonly clientAddress?: string;
+  readonly clientPort?: number;
+  readonly sessionId?: string;
+  /** From the MCP-Protocol-Version header. */
+  readonly mcpProtocolVersion?: string;
+}
+
+const RESOURCE_METHODS = new Set(['resources/read', 'resources/subscribe', 'resources/unsubscribe', 'notifications/resources/updated']);
+
+/** `gen_ai.tool.name` or `gen_ai.prompt.name`, the target in the span name. */
+export function targetOf(m: RpcMessage): { tool?: string; prompt?: string } {
+  if (m.method === 'tools/call') return { tool: str(m.params, 'name') };
+  if (m.method === 'prompts/get') return { prompt: str(m.params, 'name') };
+  return {};
+}
+
+/** `{mcp.method.name} {target}`, e.g. `tools/call get_weather`. */
+export function spanName(m: RpcMessage): string {
+  const t = targetOf(m);
+  const target = t.tool ?? t.prompt;
+  return target ? `${m.method} ${target}` : (m.method as string);
+}
+
+/** Attributes known when a request or notification passes. */
+export function requestAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
+  const a: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: m.method };
+  const t = targetOf(m);
+  if (t.tool !== undefined) {
+    a[sc.ATTR_GEN_AI_TOOL_NAME] = t.tool;
+    a[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+  }
+  if (t.prompt !== undefined) a[sc.ATTR_GEN_AI_PROMPT_NAME] = t.prompt;
+  if (RESOURCE_METHODS.has(m.method as string)) {
+    const uri = str(m.params, 'uri');
+    if (uri !== undefined) a[sc.ATTR_MCP_RESOURCE_URI] = uri;
+  }
+  if (m.id !== undefined) a[sc.ATTR_JSONRPC_REQUEST_ID] = String(m.id);
+  const version = protocolVersionOf(m) ?? conn.mcpProtocolVersion;
+  if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = version;
+  if (conn.sessionId) a[sc.ATTR_MCP_SESSION_ID] = conn.sessionId;
+  a[sc.ATTR_NETWORK_TRANSPORT] = conn.transport;
+  if (conn.protocolName) a[sc.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
+  if (conn.protocolVersion) a[sc.ATTR_NETWORK_PROTOCOL_VERSION] = conn.protocolVersion;
+  if (conn.serverAddress) a[sc.ATTR_SERVER_ADDRESS] = conn.serverAddress;
+  if (conn.serverPort !== undefined) a[sc.ATTR_SERVER_PORT] = conn.serverPort;
+  if (conn.clientAddress) a[sc.ATTR_CLIENT_ADDRESS] = conn.clientAddress;
+  if (conn.clientPort !== undefined) a[sc.ATTR_CLIENT_PORT] = conn.clientPort;
+  return a;
+}
+
+/** The protocol version a request names itself: initialize's params, or the stateless `_meta` key (2026-07-28). */
+function protocolVersionOf(m: RpcMessage): string | undefined {
+  if (m.method === 'initialize') return str(m.params, 'protocolVersion');
+  return str(metaOf(m), 'io.modelcontextprotocol/protocolVersion');
+}
+
+export interface Outcome {
+  readonly attributes: Attributes;
+  /** Set when the span's status is ERROR. */
+  readonly errorMessage?: string;
+}
+
+/** What a response says about its request: JSON-RPC error, tool error, MRTR result type. */
+export function responseOutcome(method: string, res: RpcMessage): Outcome {
+  if (res.error) {
+    const code = String(res.error.code);
+    return {
+      attributes: { [sc.ATTR_RPC_RESPONSE_STATUS_CODE]: code, [sc.ATTR_ERROR_TYPE]: code },
+      errorMessage: res.error.message || `JSON-RPC error ${code}`,
+    };
+  }
+  const result = res.result as Record<string, unknown> | null | undefined;
+  const attributes: Attributes = {};
+  if (result && typeof result === 'object') {
+    if (typeof result.resultType === 'string') attributes[sc.ATTR_MCP_RESULT_TYPE] = result.resultType;
+    if (method === 'initialize' && typeof result.protocolVersion === 'string') {
+      attributes[sc.ATTR_MCP_PROTOCOL_VERSION] = result.protocolVersion;
+    }
+    if (method === 'tools/call' && result.isError === true) {
+      attributes[sc.ATTR_ERROR_TYPE] = sc.ERROR_TYPE_TOOL_ERROR;
+      // The tool's own text may hold private data: the description names the kind only.
+      return { attributes, errorMessage: 'tool returned isError: true' };
+    }
+  }
+  return { attributes };
+}

@@ -1,0 +1,93 @@
+// The tracer provider, sampler and exporters, built from Config. No auto-instrumentation is loaded:
+// it would trace the proxy's own upstream calls and inject a second traceparent.
+import { DiagLogLevel, TextMapPropagator, Tracer, diag } from '@opentelemetry/api';
+import { ExportResult, hrTimeToMilliseconds, setGlobalErrorHandler } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, ReadableSpan,
+  Sampler, SpanExporter, SpanProcessor, TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-node';
+import type { Config } from '../config';
+import { Logger, rateLimited } from '../log';
+import { VERSION } from '../version';
+import { createPropagator } from './propagation';
+import { ATTR_ERROR_TYPE } from './semconv';
+
+export interface Telemetry {
+  readonly tracer: Tracer;
+  readonly propagator: TextMapPropagator;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export function createSampler(config: Pick<Config, 'sampler' | 'samplerArg'>): Sampler {
+  switch (config.sampler) {
+    case 'always_on': return new AlwaysOnSampler();
+    case 'always_off': return new AlwaysOffSampler();
+    case 'traceidratio': return new TraceIdRatioBasedSampler(config.samplerArg);
+    case 'parentbased_always_on': return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off': return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio': return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.samplerArg) });
+  }
+}
+
+/** One readable line per span on stderr: the default when no OTLP endpoint is configured. */
+export class ConsoleLineExporter implements SpanExporter {
+  constructor(private readonly write: (line: string) => void = (l) => process.stderr.write(l)) {}
+
+  export(spans: ReadableSpan[], done: (r: ExportResult) => void): void {
+    let out = '';
+    for (const s of spans) out += formatSpanLine(s) + '\n';
+    this.write(out);
+    done({ code: 0 });
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export function formatSpanLine(s: ReadableSpan): string {
+  const ms = hrTimeToMilliseconds(s.duration).toFixed(1);
+  const err = s.attributes[ATTR_ERROR_TYPE];
+  const status = s.status.code === 2 ? `ERROR ${err ?? ''}${s.status.message ? ` (${s.status.message})` : ''}`.trim() : 'OK';
+  const kind = s.kind === 3 ? ' [client]' : '';
+  return `span ${s.name}${kind} ${ms}ms ${status} trace_id=${s.spanContext().traceId} span_id=${s.spanContext().spanId}`;
+}
+
+const REPORT_INTERVAL_MS = 60_000;
+
+/**
+ * Builds the SDK. `processors` replaces the exporters chosen by config (tests pass an in-memory one).
+ * Returns null when OTEL_SDK_DISABLED=true: the proxy then forwards without tracing.
+ */
+export function createTelemetry(config: Config, log: Logger, processors?: SpanProcessor[]): Telemetry | null {
+  if (!config.tracingEnabled) return null;
+
+  // Export failures and dropped spans reach the log at most once a minute, never the traffic.
+  const reportExport = rateLimited(REPORT_INTERVAL_MS, (n, msg) => log.warn('span export failing', { failures: n, last_error: msg }));
+  setGlobalErrorHandler((e) => reportExport(e instanceof Error ? e.message : String(e)));
+  const reportDiag = rateLimited(REPORT_INTERVAL_MS, (n, msg) => log.warn('opentelemetry', { message: msg, occurrences: n }));
+  diag.setLogger(
+    { error: reportDiag, warn: reportDiag, info: () => {}, debug: () => {}, verbose: () => {} },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+
+  const spanProcessors = processors ?? config.tracesExporters.map((e): SpanProcessor => {
+    // BatchSpanProcessor: bounded queue (OTEL_BSP_MAX_QUEUE_SIZE), export off the request path.
+    if (e === 'otlp') return new BatchSpanProcessor(new OTLPTraceExporter(config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {}));
+    return new BatchSpanProcessor(new ConsoleLineExporter(), { scheduledDelayMillis: 200 });
+  });
+
+  const resource = defaultResource()
+    .merge(detectResources({ detectors: [envDetector] }))
+    .merge(resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': VERSION }));
+  const provider = new NodeTracerProvider({ resource, sampler: createSampler(config), spanProcessors });
+  return {
+    tracer: provider.getTracer('mcp-trace-proxy', VERSION),
+    propagator: createPropagator(config.propagators),
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}

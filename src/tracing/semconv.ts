@@ -1,0 +1,42 @@
+// Every attribute key, span event name and attribute value the proxy emits, defined once.
+// Source: OTel semantic conventions for MCP (open-telemetry/semantic-conventions-genai,
+// docs/gen-ai/mcp.md, status Development) and the general network/server/client/error keys.
+// The MCP keys are not stable yet: they are copied here rather than imported so a rename
+// upstream is a one-line change.
+
+export const ATTR_MCP_METHOD_NAME = 'mcp.method.name' as const;
+export const ATTR_MCP_SESSION_ID = 'mcp.session.id' as const;
+export const ATTR_MCP_PROTOCOL_VERSION = 'mcp.protocol.version' as const;
+export const ATTR_MCP_RESOURCE_URI = 'mcp.resource.uri' as const;
+export const ATTR_GEN_AI_TOOL_NAME = 'gen_ai.tool.name' as const;
+export const ATTR_GEN_AI_PROMPT_NAME = 'gen_ai.prompt.name' as const;
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name' as const;
+export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments' as const;
+export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result' as const;
+export const ATTR_JSONRPC_REQUEST_ID = 'jsonrpc.request.id' as const;
+export const ATTR_RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code' as const;
+export const ATTR_ERROR_TYPE = 'error.type' as const;
+export const ATTR_NETWORK_TRANSPORT = 'network.transport' as const;
+export const ATTR_NETWORK_PROTOCOL_NAME = 'network.protocol.name' as const;
+export const ATTR_NETWORK_PROTOCOL_VERSION = 'network.protocol.version' as const;
+export const ATTR_SERVER_ADDRESS = 'server.address' as const;
+export const ATTR_SERVER_PORT = 'server.port' as const;
+export const ATTR_CLIENT_ADDRESS = 'client.address' as const;
+export const ATTR_CLIENT_PORT = 'client.port' as const;
+
+// Proxy-defined (no convention yet): the MRTR result type of spec 2026-07-28
+// (`input_required` is an interim answer, not an error), and why a span has no response.
+export const ATTR_MCP_RESULT_TYPE = 'mcp.result.type' as const;
+export const ATTR_MCP_PROXY_OUTCOME = 'mcp_trace_proxy.outcome' as const;
+
+export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool' as const;
+export const ERROR_TYPE_TOOL_ERROR = 'tool_error' as const;
+
+// Span events for notifications tied to an open operation.
+export const EVENT_PROGRESS = 'mcp.progress' as const;
+export const EVENT_LOG_MESSAGE = 'mcp.log_message' as const;
+export const EVENT_CANCELLED = 'mcp.cancelled' as const;
+export const ATTR_EVENT_PROGRESS = 'mcp.progress.value' as const;
+export const ATTR_EVENT_PROGRESS_TOTAL = 'mcp.progress.total' as const;
+export const ATTR_EVENT_LOG_LEVEL = 'mcp.log.level' as const;
+export const ATTR_EVENT_CANCEL_REASON = 'mcp.cancel.reason' as const;

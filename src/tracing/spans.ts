@@ -1,0 +1,197 @@
+// Spans per MCP operation: start, correlation of responses, events, and an end that happens once.
+import { Context, Link, Span, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, trace } from '@opentelemetry/api';
+import { JsonRpcId, RpcMessage, idKey, metaOf, str } from '../jsonrpc/parse';
+import { ConnInfo, requestAttributes, responseOutcome, spanName } from './attributes';
+import { parentFor } from './propagation';
+import * as sc from './semconv';
+
+/** Why a span ended without a response. */
+export type NoResponse = 'cancelled' | 'client_abort' | 'no_response' | 'expired' | 'shutdown';
+
+export class Operation {
+  readonly span: Span;
+  /** The span's context, for injection into the forwarded message. */
+  readonly context: Context;
+  readonly method: string;
+  readonly startedAt = Date.now();
+  /** Correlation keys, removed when the operation ends. */
+  keys: string[] = [];
+  private ended = false;
+
+  constructor(private readonly owner: Tracing, span: Span, parent: Context, method: string) {
+    this.span = span;
+    this.context = trace.setSpan(parent, span);
+    this.method = method;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  event(name: string, attributes?: Record<string, string | number>): void {
+    if (!this.ended) this.span.addEvent(name, attributes);
+  }
+
+  /** Ends with what the response says. */
+  respond(res: RpcMessage): void {
+    if (this.ended) return;
+    if (this.span.isRecording()) {
+      const o = responseOutcome(this.method, res);
+      this.span.setAttributes(o.attributes);
+      if (o.errorMessage !== undefined) this.span.setStatus({ code: SpanStatusCode.ERROR, message: o.errorMessage });
+    }
+    this.end();
+  }
+
+  /** Ends with a transport error: `errorType` is a stable, low-cardinality code. */
+  fail(errorType: string, message: string): void {
+    if (this.ended) return;
+    this.span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message });
+    this.end();
+  }
+
+  /** Ends without a response. A cancellation is recorded, but is not an error. */
+  abandon(why: NoResponse, reason?: string): void {
+    if (this.ended) return;
+    if (why === 'cancelled' || why === 'client_abort') {
+      this.span.addEvent(sc.EVENT_CANCELLED, reason ? { [sc.ATTR_EVENT_CANCEL_REASON]: reason } : undefined);
+    }
+    this.span.setAttribute(sc.ATTR_MCP_PROXY_OUTCOME, why);
+    this.end();
+  }
+
+  /** Ends a notification's span: it has no response. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.span.end();
+    this.owner.forget(this);
+  }
+
+  setSession(sessionId: string): void {
+    if (!this.ended) this.span.setAttribute(sc.ATTR_MCP_SESSION_ID, sessionId);
+  }
+}
+
+/**
+ * Starts spans and correlates responses with the requests they answer, in both directions.
+ * Pending entries are keyed by scope (the session id, or a per-request scope without one) and
+ * id with its type, and expire after `pendingTimeoutMs`, so a lost response cannot grow memory.
+ */
+export class Tracing {
+  private readonly pending = new Map<string, Operation>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    readonly tracer: Tracer,
+    readonly propagator: TextMapPropagator,
+    private readonly pendingTimeoutMs: number,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(pendingTimeoutMs / 4, 250), 30_000));
+    this.sweeper.unref();
+  }
+
+  /** A client→server request or notification: a SERVER span, parented per SEP-414. */
+  startServer(m: RpcMessage, conn: ConnInfo, headerCtx: Context, scope: string): Operation {
+    const parent = parentFor(this.propagator, metaOf(m), headerCtx);
+    return this.start(m, conn, SpanKind.SERVER, parent.context, parent.links, scope);
+  }
+
+  /** A server→client request (sampling, elicitation, roots/list): a CLIENT span. */
+  startClient(m: RpcMessage, conn: ConnInfo, parentCtx: Context, scope: string): Operation {
+    const parent = parentFor(this.propagator, metaOf(m), parentCtx);
+    return this.start(m, conn, SpanKind.CLIENT, parent.context, parent.links, scope);
+  }
+
+  private start(m: RpcMessage, conn: ConnInfo, kind: SpanKind, parent: Context, links: Link[] | undefined, scope: string): Operation {
+    const method = m.method as string;
+    // Only the method goes in at start: a sampler that drops the span saves the attribute work.
+    const span = this.tracer.startSpan(spanName(m), { kind, links, attributes: { [sc.ATTR_MCP_METHOD_NAME]: method } }, parent);
+    if (span.isRecording()) span.setAttributes(requestAttributes(m, conn));
+    const op = new Operation(this, span, parent, method);
+    if (m.kind === 'request' && m.id !== undefined) {
+      this.track(op, responseKey(scope, m.id, kind === SpanKind.CLIENT));
+      const token = m.params ? (metaOf(m)?.progressToken as unknown) : undefined;
+      if (typeof token === 'string' || typeof token === 'number') this.track(op, progressKey(scope, token));
+    }
+    return op;
+  }
+
+  private track(op: Operation, key: string): void {
+    this.pending.get(key)?.abandon('no_response'); // a reused id supersedes the older request
+    this.pending.set(key, op);
+    op.keys.push(key);
+  }
+
+  /** The open operation a response answers. `toClient`: the response travels server→client. */
+  answered(scope: string, id: JsonRpcId, toClient: boolean): Operation | undefined {
+    return this.pending.get(responseKey(scope, id, !toClient));
+  }
+
+  /** The open operation a progress notification belongs to. */
+  byProgressToken(scope: string, token: unknown): Operation | undefined {
+    return typeof token === 'string' || typeof token === 'number' ? this.pending.get(progressKey(scope, token)) : undefined;
+  }
+
+  /** Records a notification about an open operation on it: progress, log message, cancellation. */
+  noteNotification(m: RpcMessage, scope: string, streamOps: readonly Operation[]): void {
+    const p = m.params;
+    switch (m.method) {
+      case 'notifications/progress': {
+        const op = this.byProgressToken(scope, p?.progressToken);
+        const attrs: Record<string, number> = {};
+        if (typeof p?.progress === 'number') attrs[sc.ATTR_EVENT_PROGRESS] = p.progress;
+        if (typeof p?.total === 'number') attrs[sc.ATTR_EVENT_PROGRESS_TOTAL] = p.total;
+        op?.event(sc.EVENT_PROGRESS, attrs);
+        break;
+      }
+      case 'notifications/message': {
+        // Log data may be private: the event records the level only.
+        const level = str(p, 'level');
+        if (streamOps.length === 1) streamOps[0].event(sc.EVENT_LOG_MESSAGE, level ? { [sc.ATTR_EVENT_LOG_LEVEL]: level } : undefined);
+        break;
+      }
+      case 'notifications/cancelled': {
+        const id = p?.requestId;
+        if (typeof id === 'string' || typeof id === 'number') {
+          // The client cancels its own request; a server may cancel one it sent to the client.
+          const op = this.answered(scope, id, true) ?? this.answered(scope, id, false);
+          op?.abandon('cancelled', str(p, 'reason'));
+        }
+        break;
+      }
+    }
+  }
+
+  /** Called by Operation.end. */
+  forget(op: Operation): void {
+    for (const k of op.keys) if (this.pending.get(k) === op) this.pending.delete(k);
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Ends operations older than the pending timeout. The map is in start order, so this stops early. */
+  sweep(now = Date.now()): void {
+    for (const op of this.pending.values()) {
+      if (now - op.startedAt < this.pendingTimeoutMs) break;
+      op.abandon('expired');
+    }
+  }
+
+  /** Ends every open operation (shutdown), so its span is exported. */
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const op of [...this.pending.values()]) op.abandon('shutdown');
+  }
+}
+
+function responseKey(scope: string, id: JsonRpcId, clientSpan: boolean): string {
+  return `${scope}\u0000${clientSpan ? 'c' : 's'}${idKey(id)}`;
+}
+
+function progressKey(scope: string, token: string | number): string {
+  return `${scope}\u0000p${idKey(token)}`;
+}
