@@ -271,8 +271,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
   return { kind: 'config', config: Object.freeze(config) };
 }
 
+/** What createProxy takes: the upstream, and any fields to change from the defaults. */
+export type ConfigInput = Partial<Omit<Config, 'upstream'>> & { readonly upstream: URL | string };
+
 /** A config for programmatic use: defaults for everything not given. */
-export function configFrom(partial: Partial<Config> & { upstream: URL | string }, env: NodeJS.ProcessEnv = {}): Config {
+export function configFrom(partial: ConfigInput, env: NodeJS.ProcessEnv = {}): Config {
   const upstream = typeof partial.upstream === 'string' ? partial.upstream : partial.upstream.href;
   const base = parseConfig(['--upstream', upstream], env);
   if (base.kind !== 'config') throw new ConfigError('unexpected help output');

@@ -1,11 +1,11 @@
 // Programmatic entry: createProxy(config) starts a proxy and returns a handle to stop it.
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { Config, configFrom } from './config';
+import { ConfigInput, configFrom } from './config';
 import { Logger, createLogger } from './log';
 import { RunningProxy, startServer } from './server';
 import { createTelemetry } from './tracing/sdk';
 
-export type { Config } from './config';
+export type { Config, ConfigInput } from './config';
 export type { RunningProxy } from './server';
 export { ConfigError, ProxyError } from './errors';
 export { configFrom, parseConfig } from './config';
@@ -17,7 +17,7 @@ export interface ProxyOptions {
 }
 
 /** Starts the proxy. `config` may be a full Config or just the fields to change from the defaults. */
-export async function createProxy(config: Config | (Partial<Config> & { upstream: URL | string }), options: ProxyOptions = {}): Promise<RunningProxy> {
+export async function createProxy(config: ConfigInput, options: ProxyOptions = {}): Promise<RunningProxy> {
   const full = configFrom(config);
   const log = options.logger ?? createLogger();
   const telemetry = createTelemetry(full, log, options.spanProcessors);
