@@ -1,0 +1,103 @@
+// The real process, as users run it: spans over OTLP to a real receiver, SIGTERM, bad flags, admin port.
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { connectClient } from '../helpers/mcp-client';
+import { TestServer, startTestServer } from '../helpers/mcp-test-server';
+import { OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
+
+const CLI = path.join(__dirname, '../../dist/cli.js');
+
+interface Proc {
+  child: ChildProcess;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, stderr: () => err, exit };
+}
+
+/** Waits for the "listening" line and returns the proxy and admin URLs from it. */
+async function listening(p: Proc): Promise<{ url: string; admin: string }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const m = /listening url=(\S+) .*admin=(\S+)/.exec(p.stderr());
+    if (m) return { url: m[1], admin: m[2] };
+    if (Date.now() > deadline || p.child.exitCode !== null) throw new Error(`proxy did not start:\n${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let server: TestServer;
+let receiver: OtlpReceiver;
+beforeEach(async () => {
+  server = await startTestServer();
+  receiver = await startOtlpReceiver();
+});
+afterEach(async () => {
+  await server.close();
+  await receiver.close();
+});
+
+test('spans reach a real OTLP receiver; SIGTERM exits 0 after flushing them', async () => {
+  const p = run(['--upstream', server.url, '--port', '0', '--admin-port', '0'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_SERVICE_NAME: 'weather-mcp',
+    OTEL_BSP_SCHEDULE_DELAY: '60000', // only the shutdown flush can deliver them in time
+  });
+  try {
+    const { url, admin } = await listening(p);
+    expect((await fetch(`${admin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${admin}/readyz`)).status).toBe(200);
+    const c = await connectClient(url, { headers: { authorization: 'Bearer sekrit' } });
+    await c.client.callTool({ name: 'add', arguments: { a: 1, b: 2 } });
+    await c.client.getPrompt({ name: 'greet', arguments: { name: 'Ada' } });
+    await c.client.readResource({ uri: 'test://info' });
+    await c.close();
+    expect(receiver.spans).toHaveLength(0);
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+  } finally {
+    p.child.kill('SIGKILL');
+  }
+  const spans = await receiver.waitForSpans((s) => s.some((x) => x.name === 'resources/read'));
+  const add = spans.find((s) => s.name === 'tools/call add')!;
+  expect(add.kind).toBe(2);
+  expect(add.resource['service.name']).toBe('weather-mcp');
+  expect(add.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'add', 'jsonrpc.request.id': expect.any(String) });
+  expect(spans.find((s) => s.name === 'prompts/get greet')!.attributes['gen_ai.prompt.name']).toBe('greet');
+  expect(spans.find((s) => s.name === 'resources/read')!.attributes['mcp.resource.uri']).toBe('test://info');
+  expect(JSON.stringify(spans, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('sekrit');
+});
+
+test('a bad flag exits 2 before listening, naming the flag and what it accepts', async () => {
+  const p = run(['--upstream', server.url, '--port', 'eighty']);
+  expect(await p.exit).toBe(2);
+  expect(p.stderr()).toContain('--port: invalid value "eighty"; expected a port from 0 to 65535');
+});
+
+test('a bad OTel variable exits 2 naming the variable', async () => {
+  const p = run(['--upstream', server.url], { OTEL_TRACES_EXPORTER: 'zipkin' });
+  expect(await p.exit).toBe(2);
+  expect(p.stderr()).toMatch(/OTEL_TRACES_EXPORTER: unknown value "zipkin"; expected .*otlp, console, none/);
+});
+
+test('without an endpoint, each span is a readable line on stderr', async () => {
+  const p = run(['--upstream', server.url, '--port', '0', '--admin-port', 'off']);
+  try {
+    const { url } = await listening(p);
+    const c = await connectClient(url);
+    await c.client.callTool({ name: 'fail', arguments: {} });
+    await c.close();
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+  } finally {
+    p.child.kill('SIGKILL');
+  }
+  expect(p.stderr()).toMatch(/span tools\/call fail [\d.]+ms ERROR tool_error .*trace_id=[0-9a-f]{32}/);
+});
