@@ -9,8 +9,16 @@ export type SamplerName =
   | 'always_on' | 'always_off' | 'traceidratio'
   | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
+export interface StdioCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
 export interface Config {
+  /** The HTTP(S) upstream; with --stdio, a placeholder that is never contacted. */
   readonly upstream: URL;
+  /** --stdio: wrap this server command instead of proxying HTTP. */
+  readonly stdio: StdioCommand | null;
   readonly host: string;
   readonly port: number;
   readonly adminHost: string;
@@ -48,7 +56,8 @@ const ENV_PREFIX = 'MCP_TRACE_PROXY_';
 
 /** The options table: one row per flag; each also reads MCP_TRACE_PROXY_<FLAG>. */
 export const OPTIONS: readonly Option[] = [
-  { flag: 'upstream', kind: 'url', describe: 'URL of the MCP server to proxy, e.g. http://127.0.0.1:3001/mcp (required)' },
+  { flag: 'upstream', kind: 'url', describe: 'URL of the MCP server to proxy, e.g. http://127.0.0.1:3001/mcp (required unless --stdio)' },
+  { flag: 'stdio', kind: 'bool', default: 'false', describe: 'wrap a stdio MCP server: mcp-trace-proxy --stdio -- <command> [args...]' },
   { flag: 'port', kind: 'port', default: '8080', describe: 'port the proxy listens on (0: any free port)' },
   { flag: 'host', kind: 'string', default: '127.0.0.1', describe: 'address the proxy listens on (0.0.0.0 in a container)' },
   { flag: 'admin-port', kind: 'admin-port', default: '9464', describe: 'port for /healthz and /readyz (0: any free port, off: none)' },
@@ -198,7 +207,11 @@ export type ParseResult = { kind: 'config'; config: Config } | { kind: 'exit'; o
  * throws ConfigError on any bad value.
  */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, version = '0.0.0'): ParseResult {
-  let parser = yargs([...argv])
+  // Everything after `--` is the server command for --stdio, passed on verbatim (yargs would turn "007" into 7).
+  const dashes = argv.indexOf('--');
+  const own = dashes < 0 ? [...argv] : argv.slice(0, dashes);
+  const command = dashes < 0 ? [] : argv.slice(dashes + 1);
+  let parser = yargs(own)
     .scriptName('mcp-trace-proxy')
     .usage('$0 --upstream <url> [options]\n\nA transparent OpenTelemetry tracing proxy for MCP servers.')
     .version(version)
@@ -219,7 +232,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
   let output = '';
   const args = parser.fail((msg, err) => {
     failure = err?.message ?? msg;
-  }).parseSync([...argv], {}, (_err, _argv, out) => {
+  }).parseSync(own, {}, (_err, _argv, out) => {
     output = out;
   }) as Record<string, unknown>;
   if (failure) throw new ConfigError(failure);
@@ -246,19 +259,30 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     }
     values[o.flag] = raw === undefined ? undefined : parseValue(o.kind, raw, name);
   }
-  if (!values.upstream) {
-    throw new ConfigError(`--upstream is required: the URL of the MCP server to proxy, e.g. --upstream http://127.0.0.1:3001/mcp (or set ${envName('upstream')})`);
+  const stdio = values.stdio === true;
+  if (stdio && command.length === 0) {
+    throw new ConfigError('--stdio needs the server command after --, e.g. mcp-trace-proxy --stdio -- npx -y @modelcontextprotocol/server-everything stdio');
   }
+  if (!stdio && command.length > 0) {
+    throw new ConfigError(`a command after -- (${JSON.stringify(command[0])}) needs --stdio, e.g. mcp-trace-proxy --stdio -- ${command.join(' ')}`);
+  }
+  if (stdio && values.upstream) throw new ConfigError('--upstream and --stdio exclude each other: proxy an HTTP server or wrap a command, not both');
+  if (!values.upstream && !stdio) {
+    throw new ConfigError(`--upstream is required: the URL of the MCP server to proxy, e.g. --upstream http://127.0.0.1:3001/mcp (or set ${envName('upstream')}), or --stdio -- <command>`);
+  }
+  // A stdio server is a child of a desktop client: it opens no admin port unless asked to.
+  const adminExplicit = args.adminPort !== undefined || env[envName('admin-port')];
 
   const host = values.host as string;
   const otel = otelConfig(env);
   const serviceName = (values['service-name'] as string | undefined) ?? (env.OTEL_SERVICE_NAME?.trim() || 'mcp-trace-proxy');
   const config: Config = {
-    upstream: values.upstream as URL,
+    upstream: (values.upstream as URL | undefined) ?? new URL('http://127.0.0.1/'),
+    stdio: stdio ? { command: command[0], args: command.slice(1) } : null,
     host,
     port: values.port as number,
     adminHost: (values['admin-host'] as string | undefined) ?? host,
-    adminPort: values['admin-port'] as number | null,
+    adminPort: stdio && !adminExplicit ? null : (values['admin-port'] as number | null),
     serviceName,
     injectMeta: values['inject-meta'] as boolean,
     preserveHost: values['preserve-host'] as boolean,

@@ -6,6 +6,7 @@ import { Pool } from 'undici';
 import type { Config } from './config';
 import type { Logger } from './log';
 import { HttpProxy, ProxyStats } from './proxy/http';
+import { WebSocketBridge } from './proxy/websocket';
 import type { Telemetry } from './tracing/sdk';
 import { Tracing } from './tracing/spans';
 
@@ -31,6 +32,7 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
   });
   const tracing = telemetry ? new Tracing(telemetry.tracer, telemetry.propagator, config.pendingTimeoutMs) : null;
   const proxy = new HttpProxy(config, upstream, tracing, log);
+  const ws = new WebSocketBridge(config, tracing, log);
   const inflight = new Set<http.ServerResponse>();
   let shuttingDown = false;
 
@@ -40,9 +42,9 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     if (shuttingDown) res.shouldKeepAlive = false;
     proxy.handle(req, res);
   });
-  // WebSocket bridging is not built yet: say so rather than hang the socket.
-  server.on('upgrade', (_req, socket) => {
-    socket.end('HTTP/1.1 501 Not Implemented\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  server.on('upgrade', (req, socket, head) => {
+    if (shuttingDown) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    ws.handleUpgrade(req, socket, head);
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -72,6 +74,7 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     server.close();
     server.closeIdleConnections();
     proxy.closeStreams();
+    ws.close();
     const deadline = Date.now() + config.shutdownGraceMs;
     while (inflight.size > 0 && Date.now() < deadline) await sleep(25);
     if (inflight.size > 0) log.warn('shutdown grace period over: closing requests still in flight', { count: inflight.size });

@@ -181,6 +181,12 @@ export class Tracing {
     }
   }
 
+  /** Ends the open operations of one scope (a closed connection). */
+  abandonScope(scope: string, why: NoResponse): void {
+    const prefix = `${scope}\u0000`;
+    for (const [key, op] of [...this.pending]) if (key.startsWith(prefix)) op.abandon(why);
+  }
+
   /** Ends every open operation (shutdown), so its span is exported. */
   close(): void {
     clearInterval(this.sweeper);
