@@ -211,6 +211,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
   const dashes = argv.indexOf('--');
   const own = dashes < 0 ? [...argv] : argv.slice(0, dashes);
   const command = dashes < 0 ? [] : argv.slice(dashes + 1);
+  // yargs reads `--bool=anything` as false; check the value so a typo is an error, not a silent `false`.
+  for (let i = 0; i < own.length; i++) {
+    const m = /^--([a-z-]+)=(.*)$/.exec(own[i]);
+    const opt = m && OPTIONS.find((o) => o.flag === m[1] && o.kind === 'bool');
+    if (m && opt) own[i] = parseValue('bool', m[2], `--${opt.flag}`) ? `--${opt.flag}` : `--no-${opt.flag}`;
+  }
   let parser = yargs(own)
     .scriptName('mcp-trace-proxy')
     .usage('$0 --upstream <url> [options]\n\nA transparent OpenTelemetry tracing proxy for MCP servers.')

@@ -14,6 +14,7 @@ import type { ConnInfo } from '../tracing/attributes';
 import { extractHeaders, injectHeaders, metaFields } from '../tracing/propagation';
 import { Operation, Tracing } from '../tracing/spans';
 import { clientHeaders, header, isEventStream, isJson, upstreamHeaders } from './headers';
+import { firstEvent, legacySessionId } from './legacy-sse';
 import { SseParser } from './sse';
 
 /** Counters the admin port reports. */
@@ -26,11 +27,12 @@ export interface ProxyStats {
 
 /** The traced side of one HTTP exchange: the operations its body started, and where to correlate. */
 interface Exchange {
-  readonly conn: ConnInfo;
+  conn: ConnInfo;
   readonly headerCtx: Context;
   /** Correlation scope: the session id, or a scope of this exchange alone. */
   scope: string;
-  readonly sessionScope: string;
+  /** The session id, or '' without one. A legacy GET stream learns it from its endpoint event. */
+  sessionScope: string;
   /** Requests: they end when their response arrives. */
   readonly ops: Operation[];
   /** Notifications: they end when the upstream accepts them. */
@@ -39,6 +41,9 @@ interface Exchange {
 }
 
 let exchangeSeq = 0;
+
+/** A GET stream's first event is held at most this long (bytes) looking for a legacy endpoint. */
+const FIRST_EVENT_MAX = 64 * 1024;
 
 export class HttpProxy {
   readonly stats: ProxyStats = { requests: 0, unparsedBodies: 0, oversizedBodies: 0, upstreamErrors: 0 };
@@ -122,7 +127,7 @@ export class HttpProxy {
 
     const contentType = header(up.headers, 'content-type');
     if (ex) this.onResponseHeaders(ex, up);
-    if (ex && isEventStream(contentType)) return this.pipeEvents(ex, up, res);
+    if (ex && isEventStream(contentType)) return this.pipeEvents(ex, up, res, req.method === 'GET' ? publicOrigin(req) : null);
     if (ex && isJson(contentType) && fitsLimit(up.headers, this.config.maxBodyBytes)) return this.relayJson(ex, up, res);
     res.writeHead(up.statusCode, clientHeaders(up.headers));
     Readable.prototype.pipe.call(up.body, res);
@@ -166,7 +171,8 @@ export class HttpProxy {
 
   private streamExchange(req: IncomingMessage, parsed: ParsedBody | null = null): Exchange {
     const tracing = this.tracing as Tracing;
-    const sessionId = header(req.headers, 'mcp-session-id');
+    // Streamable HTTP names the session in a header; the 2024-11-05 transport in the POST URL.
+    const sessionId = header(req.headers, 'mcp-session-id') ?? (req.method === 'POST' ? legacySessionId(req.url ?? '') : undefined);
     const conn = connInfo(req, sessionId);
     return {
       conn,
@@ -212,15 +218,32 @@ export class HttpProxy {
     }
   }
 
-  /** Taps each message of an SSE stream while the bytes pass through as they arrive. */
-  private pipeEvents(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse): void {
+  /**
+   * Taps each message of an SSE stream while the bytes pass through as they arrive. On a GET stream
+   * (`origin` set) the first event is held until complete: a legacy `endpoint` event names the session
+   * and may need its URL rewritten to the proxy.
+   */
+  private pipeEvents(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse, origin: string | null): void {
     res.writeHead(up.statusCode, clientHeaders(up.headers));
     res.flushHeaders();
     const parser = new SseParser((e) => {
       const parsed = parseBody(e.data); // priming events carry empty data: not an error
       if (parsed) for (const m of parsed.messages) this.onServerMessage(ex, m);
     }, this.config.maxBodyBytes);
-    up.body.on('data', (chunk: Buffer) => {
+    let held: Buffer | null = origin ? Buffer.alloc(0) : null;
+    up.body.on('data', (data: Buffer) => {
+      let chunk = data;
+      if (held) {
+        held = Buffer.concat([held, data]);
+        const first = firstEvent(held, this.config.upstream.origin, origin as string);
+        if (!first && held.length < FIRST_EVENT_MAX) return;
+        chunk = first ? first.bytes : held;
+        held = null;
+        if (first?.sessionId) {
+          ex.scope = ex.sessionScope = first.sessionId;
+          ex.conn = { ...ex.conn, sessionId: first.sessionId };
+        }
+      }
       if (!res.write(chunk)) {
         up.body.pause();
         res.once('drain', () => up.body.resume());
@@ -228,6 +251,7 @@ export class HttpProxy {
       parser.push(chunk);
     });
     up.body.on('end', () => {
+      if (held?.length) res.write(held);
       parser.end();
       res.end();
       this.settle(ex, up.statusCode, null);
@@ -306,6 +330,12 @@ function requestPath(url: string | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/** The proxy's origin as the client reached it, for rewriting a legacy endpoint URL. */
+function publicOrigin(req: IncomingMessage): string {
+  const proto = header(req.headers, 'x-forwarded-proto') ?? ('encrypted' in req.socket ? 'https' : 'http');
+  return `${proto}://${header(req.headers, 'host') ?? `${req.socket.localAddress}:${req.socket.localPort}`}`;
 }
 
 function hasBody(req: IncomingMessage): boolean {

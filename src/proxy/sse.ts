@@ -19,6 +19,9 @@ export class SseParser {
   private size = 0;
   private oversized = false;
   private afterCR = false;
+  /** Characters in the current line, kept or not: a dropped oversized line is not a blank line. */
+  private lineLen = 0;
+  private started = false;
 
   constructor(private readonly onEvent: (e: SseEvent) => void, private readonly maxEventBytes: number) {}
 
@@ -31,6 +34,10 @@ export class SseParser {
   }
 
   private feed(text: string): void {
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // the spec strips a leading BOM
+    }
     let start = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -43,8 +50,9 @@ export class SseParser {
       }
       this.appendLine(text.slice(start, i));
       this.onLine();
-      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      // A CR that ends the chunk may be the first half of a CRLF.
       this.afterCR = c === 13 && i + 1 >= text.length;
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
       start = i + 1;
     }
     if (start < text.length) {
@@ -54,6 +62,7 @@ export class SseParser {
   }
 
   private appendLine(part: string): void {
+    this.lineLen += part.length;
     this.size += part.length;
     if (this.size > this.maxEventBytes) this.oversized = true;
     if (!this.oversized) this.line += part;
@@ -61,8 +70,10 @@ export class SseParser {
 
   private onLine(): void {
     const line = this.line;
+    const blank = this.lineLen === 0;
     this.line = '';
-    if (line === '') return this.dispatch();
+    this.lineLen = 0;
+    if (blank) return this.dispatch();
     if (this.oversized || line.charCodeAt(0) === 58 /* ':' comment */) return;
     const colon = line.indexOf(':');
     const field = colon < 0 ? line : line.slice(0, colon);

@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 export interface Everything {
-  /** http://127.0.0.1:PORT/mcp */
+  /** http://127.0.0.1:PORT/mcp (streamableHttp) or http://127.0.0.1:PORT/sse (sse) */
   url: string;
   close(): Promise<void>;
 }
@@ -36,10 +36,10 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startEverything(): Promise<Everything> {
+export async function startEverything(mode: 'streamableHttp' | 'sse' = 'streamableHttp'): Promise<Everything> {
   const pkgDir = path.dirname(require.resolve('@modelcontextprotocol/server-everything/package.json'));
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(pkgDir, 'dist', 'index.js'), 'streamableHttp'], {
+  const child = spawn(process.execPath, [path.join(pkgDir, 'dist', 'index.js'), mode], {
     env: { ...process.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,9 +59,9 @@ export async function startEverything(): Promise<Everything> {
     clearTimeout(killTimer);
   }
 
-  // Ready = it said so (it logs "listening on port N" to stderr) and the port accepts connections.
+  // Ready = it said so (it logs "listening on port N" or, in sse mode, "running on port N" to stderr) and the port accepts connections.
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(/listening on port/i.test(output) && (await canConnect(port)))) {
+  while (!(/listening on port|running on port/i.test(output) && (await canConnect(port)))) {
     if (hasExited || Date.now() > deadline) {
       await close();
       throw new Error(`server-everything failed to start on port ${port}:\n${output}`);
@@ -69,5 +69,5 @@ export async function startEverything(): Promise<Everything> {
     await new Promise((r) => setTimeout(r, 50));
   }
 
-  return { url: `http://127.0.0.1:${port}/mcp`, close };
+  return { url: `http://127.0.0.1:${port}${mode === 'sse' ? '/sse' : '/mcp'}`, close };
 }
