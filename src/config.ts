@@ -2,6 +2,7 @@
 // yargs 17 (CommonJS) rather than 18 (ESM-only): the build, jest and `npx` all run CommonJS here.
 import yargs from 'yargs';
 import { ConfigError } from './errors';
+import { DEFAULT_REDACT_KEYS, normalizeKey } from './tracing/redact';
 
 export type TracesExporter = 'otlp' | 'console';
 export type Propagator = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
@@ -31,6 +32,17 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   readonly pendingTimeoutMs: number;
   readonly shutdownGraceMs: number;
+  /** Before closing the listener at shutdown, answer /readyz 503 for this long (so Kubernetes removes the endpoint). */
+  readonly drainDelayMs: number;
+  /** Opt-in: tool arguments / results on spans, redacted and truncated. */
+  readonly captureArguments: boolean;
+  readonly captureResults: boolean;
+  readonly captureMaxLength: number;
+  /** Normalized key fragments whose values are masked (defaults plus --redact-key). */
+  readonly redactKeys: readonly string[];
+  /** Host / Origin allow-lists (lower case); null: no check by the proxy. */
+  readonly allowedHosts: readonly string[] | null;
+  readonly allowedOrigins: readonly string[] | null;
   /** OTEL_SDK_DISABLED: forward only, no spans, no propagation. */
   readonly tracingEnabled: boolean;
   /** Empty when OTEL_TRACES_EXPORTER=none. */
@@ -42,7 +54,7 @@ export interface Config {
   readonly samplerArg: number;
 }
 
-type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration';
+type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list';
 
 interface Option {
   readonly flag: string;
@@ -69,7 +81,18 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'upstream-timeout', kind: 'duration', default: '30s', describe: 'wait this long for the upstream response headers, then 504 (e.g. 500ms, 30s, 2m)' },
   { flag: 'pending-timeout', kind: 'duration', default: '5m', describe: 'a request whose response never comes ends its span after this long' },
   { flag: 'shutdown-grace', kind: 'duration', default: '10s', describe: 'on SIGTERM/SIGINT, let in-flight requests finish for this long' },
+  { flag: 'drain-delay', kind: 'duration0', default: '0', describe: 'on SIGTERM, answer /readyz 503 for this long before closing the listener (Kubernetes endpoint removal)' },
+  { flag: 'capture-arguments', kind: 'bool', default: 'false', describe: 'record tool arguments (gen_ai.tool.call.arguments), redacted and truncated' },
+  { flag: 'capture-results', kind: 'bool', default: 'false', describe: 'record tool results (gen_ai.tool.call.result), redacted and truncated' },
+  { flag: 'capture-max-length', kind: 'count', default: '4096', describe: 'longest captured argument or result text, in characters' },
+  { flag: 'redact-key', kind: 'list', describe: 'comma-separated extra key names whose values are masked in captured data (added to password, token, secret, api_key, ...)' },
+  { flag: 'allowed-hosts', kind: 'list', describe: 'comma-separated Host values to accept (e.g. localhost,mcp.example.com); others get 403' },
+  { flag: 'allowed-origins', kind: 'list', describe: 'comma-separated Origin values to accept (e.g. https://app.example.com); requests with another Origin get 403' },
 ];
+
+function listValue(v: unknown): string[] {
+  return typeof v === 'string' ? v.split(',') : [];
+}
 
 export function envName(flag: string): string {
   return ENV_PREFIX + flag.toUpperCase().replace(/-/g, '_');
@@ -116,12 +139,23 @@ function parseValue(kind: Kind, raw: string, name: string): string | number | bo
       if (!(n >= 1 && n <= 1024 ** 3)) throw bad('a size from 1 byte to 1gb, e.g. 1048576, 512kb or 4mb');
       return n;
     }
-    case 'duration': {
+    case 'duration':
+    case 'duration0': {
       const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(raw);
       const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? 'ms') as 'ms'];
       const n = m ? Math.round(Number(m[1]) * mult) : NaN;
-      if (!(n >= 1 && n <= MAX_TIMER_MS)) throw bad('a duration such as 500ms, 30s or 2m (a bare number is milliseconds; at most 24 days)');
+      if (!(n >= (kind === 'duration0' ? 0 : 1) && n <= MAX_TIMER_MS)) throw bad('a duration such as 500ms, 30s or 2m (a bare number is milliseconds; at most 24 days)');
       return n;
+    }
+    case 'count': {
+      const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!(n >= 1 && n <= 1_000_000)) throw bad('a whole number from 1 to 1000000');
+      return n;
+    }
+    case 'list': {
+      const items = raw.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+      if (items.length === 0) throw bad('a comma-separated list, e.g. localhost,127.0.0.1');
+      return items.join(',');
     }
     case 'string':
       if (raw === '') throw bad('a non-empty string');
@@ -296,6 +330,13 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     upstreamTimeoutMs: values['upstream-timeout'] as number,
     pendingTimeoutMs: values['pending-timeout'] as number,
     shutdownGraceMs: values['shutdown-grace'] as number,
+    drainDelayMs: values['drain-delay'] as number,
+    captureArguments: values['capture-arguments'] as boolean,
+    captureResults: values['capture-results'] as boolean,
+    captureMaxLength: values['capture-max-length'] as number,
+    redactKeys: [...DEFAULT_REDACT_KEYS, ...listValue(values['redact-key']).map(normalizeKey)],
+    allowedHosts: values['allowed-hosts'] === undefined ? null : listValue(values['allowed-hosts']),
+    allowedOrigins: values['allowed-origins'] === undefined ? null : listValue(values['allowed-origins']),
     ...otel,
   };
   return { kind: 'config', config: Object.freeze(config) };

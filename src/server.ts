@@ -8,7 +8,8 @@ import type { Logger } from './log';
 import { HttpProxy, ProxyStats } from './proxy/http';
 import { WebSocketBridge } from './proxy/websocket';
 import type { Telemetry } from './tracing/sdk';
-import { Tracing } from './tracing/spans';
+import { createTracing } from './tracing/spans';
+import { allowed } from './proxy/headers';
 
 export interface RunningProxy {
   /** e.g. http://127.0.0.1:8080 */
@@ -30,20 +31,25 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     bodyTimeout: 0,
     connectTimeout: Math.min(config.upstreamTimeoutMs, 10_000),
   });
-  const tracing = telemetry ? new Tracing(telemetry.tracer, telemetry.propagator, config.pendingTimeoutMs) : null;
+  const tracing = telemetry ? createTracing(telemetry, config) : null;
   const proxy = new HttpProxy(config, upstream, tracing, log);
   const ws = new WebSocketBridge(config, tracing, log);
   const inflight = new Set<http.ServerResponse>();
   let shuttingDown = false;
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  // headersTimeout bounds slow-header clients; no requestTimeout: a POST's SSE response may stream for hours.
+  const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
     inflight.add(res);
     res.on('close', () => inflight.delete(res));
     if (shuttingDown) res.shouldKeepAlive = false;
+    const refused = allowed(req.headers, config.allowedHosts, config.allowedOrigins);
+    if (refused) return void forbidden(res, refused);
     proxy.handle(req, res);
   });
   server.on('upgrade', (req, socket, head) => {
     if (shuttingDown) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    const refused = allowed(req.headers, config.allowedHosts, config.allowedOrigins);
+    if (refused) return void socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${refused.length}\r\n\r\n${refused}`);
     ws.handleUpgrade(req, socket, head);
   });
   server.on('clientError', (_err, socket) => {
@@ -71,6 +77,8 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
     shuttingDown = true;
+    // /readyz now answers 503; keep serving while the load balancer takes this endpoint out.
+    if (config.drainDelayMs > 0) await sleep(config.drainDelayMs);
     server.close();
     server.closeIdleConnections();
     proxy.closeStreams();
@@ -104,6 +112,12 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
 
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** 403 as the MCP spec asks of servers for a bad Host/Origin, with a JSON-RPC error body. */
+function forbidden(res: http.ServerResponse, why: string): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32000, message: `Forbidden: ${why}` } });
+  res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 function text(res: http.ServerResponse, status: number, body: string): void {

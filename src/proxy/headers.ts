@@ -63,3 +63,18 @@ export function isJson(contentType: string | undefined): boolean {
 export function isEventStream(contentType: string | undefined): boolean {
   return !!contentType && /^text\/event-stream\b/i.test(contentType.trimStart());
 }
+
+/**
+ * The reason to refuse a request under the Host/Origin allow-lists (DNS-rebinding protection for
+ * upstreams that lack it), or null to let it pass. A request without Origin (not a browser) passes.
+ */
+export function allowed(h: IncomingHttpHeaders, hosts: readonly string[] | null, origins: readonly string[] | null): string | null {
+  if (hosts) {
+    const host = (header(h, 'host') ?? '').toLowerCase();
+    const bare = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+    if (!hosts.includes(host) && !hosts.includes(bare)) return `Host ${JSON.stringify(host)} is not allowed`;
+  }
+  const origin = header(h, 'origin')?.toLowerCase();
+  if (origins && origin !== undefined && !origins.includes(origin)) return `Origin ${JSON.stringify(origin)} is not allowed`;
+  return null;
+}

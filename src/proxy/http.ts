@@ -119,7 +119,8 @@ export class HttpProxy {
       if (ac.signal.aborted) return;
       const e = upstreamError(err);
       this.stats.upstreamErrors++;
-      this.log.warn('upstream request failed', { code: e.code, method: req.method, path, cause: (err as Error).message });
+      // The path only: a query string may carry keys or tokens.
+      this.log.warn('upstream request failed', { code: e.code, method: req.method, path: path.split('?')[0], cause: (err as Error).message });
       if (ex) for (const op of [...ex.ops, ...ex.notes]) op.fail(e.code, e.message);
       if (!res.headersSent) sendError(res, e, ex?.parsed ?? null);
       return;

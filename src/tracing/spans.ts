@@ -1,8 +1,10 @@
 // Spans per MCP operation: start, correlation of responses, events, and an end that happens once.
 import { Context, Link, Span, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, trace } from '@opentelemetry/api';
+import type { Config } from '../config';
 import { JsonRpcId, RpcMessage, idKey, metaOf, str } from '../jsonrpc/parse';
 import { ConnInfo, requestAttributes, responseOutcome, spanName } from './attributes';
 import { parentFor } from './propagation';
+import { redactedJson } from './redact';
 import * as sc from './semconv';
 
 /** Why a span ended without a response. */
@@ -38,6 +40,8 @@ export class Operation {
     if (this.span.isRecording()) {
       const o = responseOutcome(this.method, res);
       this.span.setAttributes(o.attributes);
+      const captured = this.owner.captureResult(this.method, res);
+      if (captured !== undefined) this.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, captured);
       if (o.errorMessage !== undefined) this.span.setStatus({ code: SpanStatusCode.ERROR, message: o.errorMessage });
     }
     this.end();
@@ -79,6 +83,16 @@ export class Operation {
  * Pending entries are keyed by scope (the session id, or a per-request scope without one) and
  * id with its type, and expire after `pendingTimeoutMs`, so a lost response cannot grow memory.
  */
+/** Opt-in capture of tool arguments and results (off by default: they may be private). */
+export interface CaptureOptions {
+  readonly arguments: boolean;
+  readonly results: boolean;
+  readonly redactKeys: readonly string[];
+  readonly maxLength: number;
+}
+
+const NO_CAPTURE: CaptureOptions = { arguments: false, results: false, redactKeys: [], maxLength: 0 };
+
 export class Tracing {
   private readonly pending = new Map<string, Operation>();
   private readonly sweeper: NodeJS.Timeout;
@@ -87,6 +101,7 @@ export class Tracing {
     readonly tracer: Tracer,
     readonly propagator: TextMapPropagator,
     private readonly pendingTimeoutMs: number,
+    private readonly capture: CaptureOptions = NO_CAPTURE,
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(pendingTimeoutMs / 4, 250), 30_000));
     this.sweeper.unref();
@@ -108,7 +123,12 @@ export class Tracing {
     const method = m.method as string;
     // Only the method goes in at start: a sampler that drops the span saves the attribute work.
     const span = this.tracer.startSpan(spanName(m), { kind, links, attributes: { [sc.ATTR_MCP_METHOD_NAME]: method } }, parent);
-    if (span.isRecording()) span.setAttributes(requestAttributes(m, conn));
+    if (span.isRecording()) {
+      span.setAttributes(requestAttributes(m, conn));
+      if (this.capture.arguments && method === 'tools/call' && m.params?.arguments !== undefined) {
+        span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, redactedJson(m.params.arguments, this.capture.redactKeys, this.capture.maxLength));
+      }
+    }
     const op = new Operation(this, span, parent, method);
     if (m.kind === 'request' && m.id !== undefined) {
       this.track(op, responseKey(scope, m.id, kind === SpanKind.CLIENT));
@@ -164,6 +184,12 @@ export class Tracing {
     }
   }
 
+  /** The redacted result text to record on a tools/call span, when results are captured. */
+  captureResult(method: string, res: RpcMessage): string | undefined {
+    if (!this.capture.results || method !== 'tools/call' || res.result === undefined) return undefined;
+    return redactedJson(res.result, this.capture.redactKeys, this.capture.maxLength);
+  }
+
   /** Called by Operation.end. */
   forget(op: Operation): void {
     for (const k of op.keys) if (this.pending.get(k) === op) this.pending.delete(k);
@@ -192,6 +218,16 @@ export class Tracing {
     clearInterval(this.sweeper);
     for (const op of [...this.pending.values()]) op.abandon('shutdown');
   }
+}
+
+/** The Tracing for a config: its pending timeout and capture options. */
+export function createTracing(telemetry: { tracer: Tracer; propagator: TextMapPropagator }, config: Config): Tracing {
+  return new Tracing(telemetry.tracer, telemetry.propagator, config.pendingTimeoutMs, {
+    arguments: config.captureArguments,
+    results: config.captureResults,
+    redactKeys: config.redactKeys,
+    maxLength: config.captureMaxLength,
+  });
 }
 
 function responseKey(scope: string, id: JsonRpcId, clientSpan: boolean): string {

@@ -1,6 +1,6 @@
 // Unit tests for src/proxy/headers.ts: what crosses the proxy in each direction.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { clientHeaders, header, isEventStream, isJson, upstreamHeaders } from '../../src/proxy/headers';
+import { allowed, clientHeaders, header, isEventStream, isJson, upstreamHeaders } from '../../src/proxy/headers';
 
 const UPSTREAM_HOST = 'mcp.internal:3001';
 
@@ -212,5 +212,23 @@ describe('isEventStream', () => {
 
   it.each([undefined, '', 'application/json', 'text/event-streams', 'text/plain', 'application/text/event-stream'])('%j is not an event stream', (ct) => {
     expect(isEventStream(ct)).toBe(false);
+  });
+});
+
+describe('allowed (Host / Origin allow-lists)', () => {
+  it('passes everything without lists', () => {
+    expect(allowed({ host: 'evil.example', origin: 'https://evil.example' }, null, null)).toBeNull();
+  });
+  it('checks Host with or without its port', () => {
+    expect(allowed({ host: 'localhost:8080' }, ['localhost'], null)).toBeNull();
+    expect(allowed({ host: 'LOCALHOST:8080' }, ['localhost:8080'], null)).toBeNull();
+    expect(allowed({ host: '[::1]:8080' }, ['[::1]'], null)).toBeNull();
+    expect(allowed({ host: 'evil.example:8080' }, ['localhost'], null)).toMatch(/Host "evil.example:8080" is not allowed/);
+    expect(allowed({}, ['localhost'], null)).toMatch(/not allowed/);
+  });
+  it('checks Origin only when a browser sends one', () => {
+    expect(allowed({ host: 'x' }, null, ['https://app.example'])).toBeNull();
+    expect(allowed({ host: 'x', origin: 'https://app.example' }, null, ['https://app.example'])).toBeNull();
+    expect(allowed({ host: 'x', origin: 'https://evil.example' }, null, ['https://app.example'])).toMatch(/Origin "https:\/\/evil.example" is not allowed/);
   });
 });
