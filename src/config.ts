@@ -43,6 +43,17 @@ export interface Config {
   /** Host / Origin allow-lists (lower case); null: no check by the proxy. */
   readonly allowedHosts: readonly string[] | null;
   readonly allowedOrigins: readonly string[] | null;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** null: pretty on a terminal, JSON otherwise. */
+  readonly logFormat: 'json' | 'pretty' | null;
+  /** One log line per MCP operation (method, target, duration, status, trace id). */
+  readonly accessLog: boolean;
+  /** Add a W3C `traceresponse` header naming the operation's trace to the client's response. */
+  readonly traceResponse: boolean;
+  /** Metric readers from OTEL_METRICS_EXPORTER (default prometheus: /metrics on the admin port). */
+  readonly metricsExporters: readonly ('prometheus' | 'otlp')[];
+  readonly otlpMetricsUrl: string | null;
+  readonly metricExportIntervalMs: number;
   /** OTEL_SDK_DISABLED: forward only, no spans, no propagation. */
   readonly tracingEnabled: boolean;
   /** Empty when OTEL_TRACES_EXPORTER=none. */
@@ -54,7 +65,7 @@ export interface Config {
   readonly samplerArg: number;
 }
 
-type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list';
+type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list' | 'log-level' | 'log-format';
 
 interface Option {
   readonly flag: string;
@@ -86,6 +97,10 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'capture-results', kind: 'bool', default: 'false', describe: 'record tool results (gen_ai.tool.call.result), redacted and truncated' },
   { flag: 'capture-max-length', kind: 'count', default: '4096', describe: 'longest captured argument or result text, in characters' },
   { flag: 'redact-key', kind: 'list', describe: 'comma-separated extra key names whose values are masked in captured data (added to password, token, secret, api_key, ...)' },
+  { flag: 'log-level', kind: 'log-level', default: 'info', describe: 'debug, info, warn or error' },
+  { flag: 'log-format', kind: 'log-format', describe: 'json or pretty (default: pretty on a terminal, json otherwise)' },
+  { flag: 'access-log', kind: 'bool', default: 'false', describe: 'log one line per MCP operation: method, target, duration, status, trace id' },
+  { flag: 'trace-response', kind: 'bool', default: 'false', describe: 'add a W3C traceresponse header with the trace id to responses' },
   { flag: 'allowed-hosts', kind: 'list', describe: 'comma-separated Host values to accept (e.g. localhost,mcp.example.com); others get 403' },
   { flag: 'allowed-origins', kind: 'list', describe: 'comma-separated Origin values to accept (e.g. https://app.example.com); requests with another Origin get 403' },
 ];
@@ -147,6 +162,12 @@ function parseValue(kind: Kind, raw: string, name: string): string | number | bo
       if (!(n >= (kind === 'duration0' ? 0 : 1) && n <= MAX_TIMER_MS)) throw bad('a duration such as 500ms, 30s or 2m (a bare number is milliseconds; at most 24 days)');
       return n;
     }
+    case 'log-level':
+      if (!['debug', 'info', 'warn', 'error'].includes(raw)) throw bad('debug, info, warn or error');
+      return raw;
+    case 'log-format':
+      if (raw !== 'json' && raw !== 'pretty') throw bad('json or pretty');
+      return raw;
     case 'count': {
       const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (!(n >= 1 && n <= 1_000_000)) throw bad('a whole number from 1 to 1000000');
@@ -230,7 +251,19 @@ function otelConfig(env: NodeJS.ProcessEnv) {
     throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG: invalid value ${JSON.stringify(argRaw)}; expected a sampling ratio from 0 to 1, e.g. 0.25`);
   }
 
-  return { tracingEnabled: disabled !== 'true', tracesExporters: exporters, otlpTracesUrl, propagators, sampler, samplerArg };
+  const metricsUrl = httpUrl(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  const otlpMetricsUrl = metricsUrl ?? (baseUrl ? `${baseUrl.replace(/\/+$/, '')}/v1/metrics` : null);
+  const metricsExporters = listOf<'prometheus' | 'otlp'>(env, 'OTEL_METRICS_EXPORTER', ['prometheus', 'otlp'], ['prometheus']) ?? [];
+  const intervalRaw = env.OTEL_METRIC_EXPORT_INTERVAL?.trim();
+  if (intervalRaw && !/^[1-9]\d*$/.test(intervalRaw)) {
+    throw new ConfigError(`OTEL_METRIC_EXPORT_INTERVAL: invalid value ${JSON.stringify(intervalRaw)}; expected milliseconds, e.g. 60000`);
+  }
+  const metricExportIntervalMs = intervalRaw ? Number(intervalRaw) : 60_000;
+
+  return {
+    tracingEnabled: disabled !== 'true', tracesExporters: exporters, otlpTracesUrl, propagators, sampler, samplerArg,
+    metricsExporters, otlpMetricsUrl, metricExportIntervalMs,
+  };
 }
 
 export type ParseResult = { kind: 'config'; config: Config } | { kind: 'exit'; output: string };
@@ -335,6 +368,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     captureResults: values['capture-results'] as boolean,
     captureMaxLength: values['capture-max-length'] as number,
     redactKeys: [...DEFAULT_REDACT_KEYS, ...listValue(values['redact-key']).map(normalizeKey)],
+    logLevel: values['log-level'] as Config['logLevel'],
+    logFormat: (values['log-format'] as Config['logFormat'] | undefined) ?? null,
+    accessLog: values['access-log'] as boolean,
+    traceResponse: values['trace-response'] as boolean,
     allowedHosts: values['allowed-hosts'] === undefined ? null : listValue(values['allowed-hosts']),
     allowedOrigins: values['allowed-origins'] === undefined ? null : listValue(values['allowed-origins']),
     ...otel,

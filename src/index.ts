@@ -19,7 +19,7 @@ export interface ProxyOptions {
 /** Starts the proxy. `config` may be a full Config or just the fields to change from the defaults. */
 export async function createProxy(config: ConfigInput, options: ProxyOptions = {}): Promise<RunningProxy> {
   const full = configFrom(config);
-  const log = options.logger ?? createLogger();
+  const log = options.logger ?? createLogger({ level: full.logLevel, format: full.logFormat ?? undefined, service: full.serviceName });
   const telemetry = createTelemetry(full, log, options.spanProcessors);
   try {
     return await startServer(full, log, telemetry);

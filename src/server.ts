@@ -5,10 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { Config } from './config';
 import type { Logger } from './log';
-import { HttpProxy, ProxyStats } from './proxy/http';
+import { HttpProxy } from './proxy/http';
+import { SessionTracker } from './proxy/sessions';
 import { WebSocketBridge } from './proxy/websocket';
+import { ProxyCounters, newCounters } from './tracing/metrics';
 import type { Telemetry } from './tracing/sdk';
-import { createTracing } from './tracing/spans';
+import * as sc from './tracing/semconv';
+import { EndedOperation, createTracing } from './tracing/spans';
 import { allowed } from './proxy/headers';
 
 export interface RunningProxy {
@@ -17,12 +20,14 @@ export interface RunningProxy {
   readonly port: number;
   /** null when --admin-port off */
   readonly adminUrl: string | null;
-  readonly stats: ProxyStats;
+  readonly stats: ProxyCounters;
   /** Graceful: stop accepting, drain within the grace period, close streams, flush spans. Idempotent. */
   close(): Promise<void>;
 }
 
 const READY_CHECK_TIMEOUT_MS = 1000;
+const SESSION_IDLE_MS = 30 * 60_000;
+const MAX_TRACKED_SESSIONS = 100_000;
 
 export async function startServer(config: Config, log: Logger, telemetry: Telemetry | null): Promise<RunningProxy> {
   const upstream = new Pool(config.upstream.origin, {
@@ -31,14 +36,31 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     bodyTimeout: 0,
     connectTimeout: Math.min(config.upstreamTimeoutMs, 10_000),
   });
-  const tracing = telemetry ? createTracing(telemetry, config) : null;
-  const proxy = new HttpProxy(config, upstream, tracing, log);
+  const stats = telemetry?.counters ?? newCounters();
+  const metrics = telemetry?.metrics ?? null;
+  const onEnd = (op: EndedOperation) => {
+    metrics?.operation(op.kind, op.durationS, op.metricAttributes);
+    if (config.accessLog) {
+      log.info('mcp', {
+        kind: op.kind, method: op.method, target: op.target, duration_ms: Math.round(op.durationS * 1e4) / 10,
+        status: op.errorType ? 'error' : op.outcome ?? 'ok', error_type: op.errorType, trace_id: op.traceId, span_id: op.spanId,
+      });
+    }
+  };
+  const tracing = telemetry ? createTracing(telemetry, config, onEnd) : null;
+  const sessions = telemetry
+    ? new SessionTracker(SESSION_IDLE_MS, MAX_TRACKED_SESSIONS,
+      (s) => metrics?.session(s, { [sc.ATTR_NETWORK_TRANSPORT]: 'tcp', [sc.ATTR_NETWORK_PROTOCOL_NAME]: 'http' }),
+      (n) => (stats.activeSessions = n))
+    : null;
+  const proxy = new HttpProxy(config, upstream, tracing, log, stats, sessions);
   const ws = new WebSocketBridge(config, tracing, log);
   const inflight = new Set<http.ServerResponse>();
   let shuttingDown = false;
 
   // headersTimeout bounds slow-header clients; no requestTimeout: a POST's SSE response may stream for hours.
   const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 30_000, requestTimeout: 0 }, (req, res) => {
+    stats.requests++;
     inflight.add(res);
     res.on('close', () => inflight.delete(res));
     if (shuttingDown) res.shouldKeepAlive = false;
@@ -65,7 +87,11 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
       void upstreamReachable(config.upstream).then((ok) => text(res, ok ? 200 : 503, ok ? 'ready\n' : `upstream ${config.upstream.host} unreachable\n`));
       return;
     }
-    text(res, 404, 'not found: try /healthz or /readyz\n');
+    if (path === '/metrics') {
+      const serve = metrics?.prometheusHandler;
+      return serve ? serve(req, res) : text(res, 404, 'metrics are off (OTEL_METRICS_EXPORTER has no prometheus)\n');
+    }
+    text(res, 404, 'not found: try /healthz, /readyz or /metrics\n');
   });
 
   await listen(server, config.port, config.host);
@@ -88,6 +114,7 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     if (inflight.size > 0) log.warn('shutdown grace period over: closing requests still in flight', { count: inflight.size });
     server.closeAllConnections();
     tracing?.close();
+    sessions?.close();
     await upstream.destroy().catch(() => {});
     try {
       await telemetry?.shutdown(); // flushes the span queue
@@ -97,7 +124,7 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     if (admin) await new Promise<void>((r) => admin.close(() => r()));
   })());
 
-  return { url, port, adminUrl, stats: proxy.stats, close };
+  return { url, port, adminUrl, stats, close };
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

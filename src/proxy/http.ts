@@ -10,20 +10,14 @@ import { ProxyError, upstreamError } from '../errors';
 import { TraceFields, spliceMeta } from '../jsonrpc/inject';
 import { JsonRpcId, ParsedBody, RpcMessage, errorBody, parseBody } from '../jsonrpc/parse';
 import type { Logger } from '../log';
+import type { ProxyCounters } from '../tracing/metrics';
+import type { SessionTracker } from './sessions';
 import type { ConnInfo } from '../tracing/attributes';
 import { extractHeaders, injectHeaders, metaFields } from '../tracing/propagation';
 import { Operation, Tracing } from '../tracing/spans';
 import { clientHeaders, header, isEventStream, isJson, upstreamHeaders } from './headers';
 import { firstEvent, legacySessionId } from './legacy-sse';
 import { SseParser } from './sse';
-
-/** Counters the admin port reports. */
-export interface ProxyStats {
-  requests: number;
-  unparsedBodies: number;
-  oversizedBodies: number;
-  upstreamErrors: number;
-}
 
 /** The traced side of one HTTP exchange: the operations its body started, and where to correlate. */
 interface Exchange {
@@ -46,7 +40,6 @@ let exchangeSeq = 0;
 const FIRST_EVENT_MAX = 64 * 1024;
 
 export class HttpProxy {
-  readonly stats: ProxyStats = { requests: 0, unparsedBodies: 0, oversizedBodies: 0, upstreamErrors: 0 };
   private readonly upstreamHost: string;
   /** Open GET streams: they never end by themselves, so shutdown ends them. */
   private readonly streams = new Map<ServerResponse, AbortController>();
@@ -56,12 +49,13 @@ export class HttpProxy {
     private readonly upstream: Dispatcher,
     private readonly tracing: Tracing | null,
     private readonly log: Logger,
+    private readonly stats: ProxyCounters,
+    private readonly sessions: SessionTracker | null,
   ) {
     this.upstreamHost = config.upstream.host;
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    this.stats.requests++;
     this.forward(req, res).catch((err: unknown) => {
       this.log.error('unexpected proxy failure', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) sendError(res, new ProxyError('MTP_UPSTREAM_ERROR', 'proxy failure', 502, -32603), null);
@@ -118,7 +112,7 @@ export class HttpProxy {
     } catch (err) {
       if (ac.signal.aborted) return;
       const e = upstreamError(err);
-      this.stats.upstreamErrors++;
+      this.stats.upstreamErrors[e.code] = (this.stats.upstreamErrors[e.code] ?? 0) + 1;
       // The path only: a query string may carry keys or tokens.
       this.log.warn('upstream request failed', { code: e.code, method: req.method, path: path.split('?')[0], cause: (err as Error).message });
       if (ex) for (const op of [...ex.ops, ...ex.notes]) op.fail(e.code, e.message);
@@ -127,10 +121,10 @@ export class HttpProxy {
     }
 
     const contentType = header(up.headers, 'content-type');
-    if (ex) this.onResponseHeaders(ex, up);
+    if (ex) this.onResponseHeaders(ex, up, req.method);
     if (ex && isEventStream(contentType)) return this.pipeEvents(ex, up, res, req.method === 'GET' ? publicOrigin(req) : null);
     if (ex && isJson(contentType) && fitsLimit(up.headers, this.config.maxBodyBytes)) return this.relayJson(ex, up, res);
-    res.writeHead(up.statusCode, clientHeaders(up.headers));
+    res.writeHead(up.statusCode, this.responseHeaders(ex, up));
     Readable.prototype.pipe.call(up.body, res);
     up.body.on('error', () => res.destroy());
     up.body.on('end', () => ex && this.settle(ex, up.statusCode, null));
@@ -154,6 +148,8 @@ export class HttpProxy {
       return null;
     }
     const ex = this.streamExchange(req, parsed);
+    this.stats.clientMessages += parsed.messages.length;
+    if (ex.conn.sessionId) this.sessions?.seen(ex.conn.sessionId);
     for (const m of parsed.messages) {
       if (m.kind === 'response') {
         // The client answering a request the server sent it: ends that CLIENT span.
@@ -206,12 +202,14 @@ export class HttpProxy {
     return spliced === null ? buf : Buffer.from(spliced, 'utf8');
   }
 
-  private onResponseHeaders(ex: Exchange, up: Dispatcher.ResponseData): void {
+  private onResponseHeaders(ex: Exchange, up: Dispatcher.ResponseData, method: string | undefined): void {
     const session = header(up.headers, 'mcp-session-id');
     if (session) {
       // initialize: the session starts with this response.
       for (const op of ex.ops) if (op.method === 'initialize') op.setSession(session);
+      this.sessions?.seen(session);
     }
+    if (ex.conn.sessionId && ((method === 'DELETE' && up.statusCode < 300) || up.statusCode === 404)) this.sessions?.ended(ex.conn.sessionId);
     // Notifications are done once the upstream has accepted them.
     for (const op of ex.notes) {
       if (up.statusCode >= 400) op.fail(String(up.statusCode), `upstream answered HTTP ${up.statusCode}`);
@@ -225,8 +223,10 @@ export class HttpProxy {
    * and may need its URL rewritten to the proxy.
    */
   private pipeEvents(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse, origin: string | null): void {
-    res.writeHead(up.statusCode, clientHeaders(up.headers));
+    res.writeHead(up.statusCode, this.responseHeaders(ex, up));
     res.flushHeaders();
+    this.stats.openStreams++;
+    res.once('close', () => this.stats.openStreams--);
     const parser = new SseParser((e) => {
       const parsed = parseBody(e.data); // priming events carry empty data: not an error
       if (parsed) for (const m of parsed.messages) this.onServerMessage(ex, m);
@@ -243,6 +243,8 @@ export class HttpProxy {
         if (first?.sessionId) {
           ex.scope = ex.sessionScope = first.sessionId;
           ex.conn = { ...ex.conn, sessionId: first.sessionId };
+          this.sessions?.seen(first.sessionId);
+          res.once('close', () => this.sessions?.ended(first.sessionId as string)); // a legacy session lives as long as its stream
         }
       }
       if (!res.write(chunk)) {
@@ -272,13 +274,13 @@ export class HttpProxy {
     up.body.on('error', (err) => {
       if (res.destroyed) return;
       const e = upstreamError(err);
-      this.stats.upstreamErrors++;
+      this.stats.upstreamErrors[e.code] = (this.stats.upstreamErrors[e.code] ?? 0) + 1;
       for (const op of ex.ops) op.fail(e.code, `${e.message} during the response body`);
       sendError(res, e, ex.parsed);
     });
     up.body.on('end', () => {
       const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      res.writeHead(up.statusCode, clientHeaders(up.headers));
+      res.writeHead(up.statusCode, this.responseHeaders(ex, up));
       res.end(buf);
       const parsed = parseBody(buf.toString('utf8'));
       this.settle(ex, up.statusCode, parsed);
@@ -288,6 +290,7 @@ export class HttpProxy {
   /** A message the server sent: a response ends its span, a request starts a CLIENT span, a notification becomes an event. */
   private onServerMessage(ex: Exchange, m: RpcMessage): void {
     const tracing = this.tracing as Tracing;
+    this.stats.serverMessages++;
     if (m.kind === 'response') {
       if (m.id !== undefined) tracing.answered(ex.scope, m.id, true)?.respond(m);
       return;
@@ -300,6 +303,17 @@ export class HttpProxy {
       return;
     }
     tracing.noteNotification(m, ex.scope, open);
+  }
+
+  /** The upstream's headers, less hop-by-hop ones, plus `traceresponse` when asked for (W3C Trace Context Level 2). */
+  private responseHeaders(ex: Exchange | null, up: Dispatcher.ResponseData) {
+    const h = clientHeaders(up.headers);
+    const op = ex?.ops[0] ?? ex?.notes[0];
+    if (this.config.traceResponse && op) {
+      const c = op.span.spanContext();
+      h.traceresponse = `00-${c.traceId}-${c.spanId}-${c.traceFlags.toString(16).padStart(2, '0')}`;
+    }
+    return h;
   }
 
   /** The response is complete: what it did not answer either waits (a session may deliver it on another stream) or ends. */

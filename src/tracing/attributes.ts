@@ -60,6 +60,24 @@ export function requestAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
   return a;
 }
 
+/**
+ * The low-cardinality subset for operation metrics: no ids, URIs or addresses. Computed whether or
+ * not the span is sampled, so metrics count every operation.
+ */
+export function metricAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
+  const a: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: m.method, [sc.ATTR_NETWORK_TRANSPORT]: conn.transport };
+  const t = targetOf(m);
+  if (t.tool !== undefined) {
+    a[sc.ATTR_GEN_AI_TOOL_NAME] = t.tool;
+    a[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+  }
+  if (t.prompt !== undefined) a[sc.ATTR_GEN_AI_PROMPT_NAME] = t.prompt;
+  const version = protocolVersionOf(m) ?? conn.mcpProtocolVersion;
+  if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = version;
+  if (conn.protocolName) a[sc.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
+  return a;
+}
+
 /** The protocol version a request names itself: initialize's params, or the stateless `_meta` key (2026-07-28). */
 function protocolVersionOf(m: RpcMessage): string | undefined {
   if (m.method === 'initialize') return str(m.params, 'protocolVersion');

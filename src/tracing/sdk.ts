@@ -12,11 +12,15 @@ import type { Config } from '../config';
 import { Logger, rateLimited } from '../log';
 import { VERSION } from '../version';
 import { createPropagator } from './propagation';
+import { Metrics, ProxyCounters, newCounters } from './metrics';
 import { ATTR_ERROR_TYPE } from './semconv';
 
 export interface Telemetry {
   readonly tracer: Tracer;
   readonly propagator: TextMapPropagator;
+  /** null when OTEL_METRICS_EXPORTER=none. */
+  readonly metrics: Metrics | null;
+  readonly counters: ProxyCounters;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -66,8 +70,12 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
   if (!config.tracingEnabled) return null;
 
   // Export failures and dropped spans reach the log at most once a minute, never the traffic.
+  const counters = newCounters();
   const reportExport = rateLimited(REPORT_INTERVAL_MS, (n, msg) => log.warn('span export failing', { failures: n, last_error: msg }));
-  setGlobalErrorHandler((e) => reportExport(e instanceof Error ? e.message : String(e)));
+  setGlobalErrorHandler((e) => {
+    counters.spanExportFailures++;
+    reportExport(e instanceof Error ? e.message : String(e));
+  });
   const reportDiag = rateLimited(REPORT_INTERVAL_MS, (n, msg) => log.warn('opentelemetry', { message: msg, occurrences: n }));
   diag.setLogger(
     { error: reportDiag, warn: reportDiag, info: () => {}, debug: () => {}, verbose: () => {} },
@@ -84,10 +92,15 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': VERSION }));
   const provider = new NodeTracerProvider({ resource, sampler: createSampler(config), spanProcessors });
+  const metrics = config.metricsExporters.length > 0 ? new Metrics(config, resource, counters) : null;
   return {
     tracer: provider.getTracer('mcp-trace-proxy', VERSION),
     propagator: createPropagator(config.propagators),
+    metrics,
+    counters,
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    shutdown: async () => {
+      await Promise.all([provider.shutdown(), metrics?.shutdown()]);
+    },
   };
 }

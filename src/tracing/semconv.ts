@@ -40,3 +40,20 @@ export const ATTR_EVENT_PROGRESS = 'mcp.progress.value' as const;
 export const ATTR_EVENT_PROGRESS_TOTAL = 'mcp.progress.total' as const;
 export const ATTR_EVENT_LOG_LEVEL = 'mcp.log.level' as const;
 export const ATTR_EVENT_CANCEL_REASON = 'mcp.cancel.reason' as const;
+
+// Metrics (OTel MCP conventions): histograms in seconds with the conventions' buckets.
+export const METRIC_MCP_SERVER_OPERATION_DURATION = 'mcp.server.operation.duration' as const;
+export const METRIC_MCP_CLIENT_OPERATION_DURATION = 'mcp.client.operation.duration' as const;
+export const METRIC_MCP_SERVER_SESSION_DURATION = 'mcp.server.session.duration' as const;
+export const DURATION_BUCKETS_S: readonly number[] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
+// The proxy's own metrics.
+export const METRIC_PROXY_REQUESTS = 'mcp_trace_proxy.http.requests' as const;
+export const METRIC_PROXY_MESSAGES = 'mcp_trace_proxy.messages' as const;
+export const METRIC_PROXY_UNPARSED_BODIES = 'mcp_trace_proxy.bodies.unparsed' as const;
+export const METRIC_PROXY_OVERSIZED_BODIES = 'mcp_trace_proxy.bodies.oversized' as const;
+export const METRIC_PROXY_UPSTREAM_ERRORS = 'mcp_trace_proxy.upstream.errors' as const;
+export const METRIC_PROXY_OPEN_STREAMS = 'mcp_trace_proxy.streams.open' as const;
+export const METRIC_PROXY_ACTIVE_SESSIONS = 'mcp_trace_proxy.sessions.active' as const;
+export const METRIC_PROXY_EXPORT_FAILURES = 'mcp_trace_proxy.span_export.failures' as const;
+export const ATTR_MESSAGE_DIRECTION = 'mcp_trace_proxy.direction' as const;

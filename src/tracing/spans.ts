@@ -1,8 +1,8 @@
 // Spans per MCP operation: start, correlation of responses, events, and an end that happens once.
-import { Context, Link, Span, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, trace } from '@opentelemetry/api';
+import { Attributes, Context, Link, Span, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, trace } from '@opentelemetry/api';
 import type { Config } from '../config';
 import { JsonRpcId, RpcMessage, idKey, metaOf, str } from '../jsonrpc/parse';
-import { ConnInfo, requestAttributes, responseOutcome, spanName } from './attributes';
+import { ConnInfo, metricAttributes, requestAttributes, responseOutcome, spanName, targetOf } from './attributes';
 import { parentFor } from './propagation';
 import { redactedJson } from './redact';
 import * as sc from './semconv';
@@ -10,17 +10,43 @@ import * as sc from './semconv';
 /** Why a span ended without a response. */
 export type NoResponse = 'cancelled' | 'client_abort' | 'no_response' | 'expired' | 'shutdown';
 
+/** What the metrics and the access log learn when an operation ends. */
+export interface EndedOperation {
+  readonly kind: 'server' | 'client';
+  readonly method: string;
+  /** Tool or prompt name, if any. */
+  readonly target?: string;
+  readonly durationS: number;
+  readonly errorType?: string;
+  readonly outcome?: NoResponse;
+  readonly traceId: string;
+  readonly spanId: string;
+  /** Low-cardinality attributes for metrics, error.type included. */
+  readonly metricAttributes: Attributes;
+}
+
 export class Operation {
   readonly span: Span;
   /** The span's context, for injection into the forwarded message. */
   readonly context: Context;
   readonly method: string;
   readonly startedAt = Date.now();
+  private readonly startPerf = performance.now();
+  private errorType?: string;
+  private outcome?: NoResponse;
   /** Correlation keys, removed when the operation ends. */
   keys: string[] = [];
   private ended = false;
 
-  constructor(private readonly owner: Tracing, span: Span, parent: Context, method: string) {
+  constructor(
+    private readonly owner: Tracing,
+    span: Span,
+    parent: Context,
+    method: string,
+    private readonly kind: 'server' | 'client',
+    private readonly target: string | undefined,
+    private readonly metricAttrs: Attributes | undefined,
+  ) {
     this.span = span;
     this.context = trace.setSpan(parent, span);
     this.method = method;
@@ -37,8 +63,9 @@ export class Operation {
   /** Ends with what the response says. */
   respond(res: RpcMessage): void {
     if (this.ended) return;
+    const o = responseOutcome(this.method, res);
+    this.errorType = o.attributes[sc.ATTR_ERROR_TYPE] as string | undefined;
     if (this.span.isRecording()) {
-      const o = responseOutcome(this.method, res);
       this.span.setAttributes(o.attributes);
       const captured = this.owner.captureResult(this.method, res);
       if (captured !== undefined) this.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, captured);
@@ -50,6 +77,7 @@ export class Operation {
   /** Ends with a transport error: `errorType` is a stable, low-cardinality code. */
   fail(errorType: string, message: string): void {
     if (this.ended) return;
+    this.errorType = errorType;
     this.span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
     this.end();
@@ -62,6 +90,7 @@ export class Operation {
       this.span.addEvent(sc.EVENT_CANCELLED, reason ? { [sc.ATTR_EVENT_CANCEL_REASON]: reason } : undefined);
     }
     this.span.setAttribute(sc.ATTR_MCP_PROXY_OUTCOME, why);
+    this.outcome = why;
     this.end();
   }
 
@@ -71,6 +100,20 @@ export class Operation {
     this.ended = true;
     this.span.end();
     this.owner.forget(this);
+    if (this.metricAttrs) {
+      const ctx = this.span.spanContext();
+      this.owner.report({
+        kind: this.kind,
+        method: this.method,
+        target: this.target,
+        durationS: (performance.now() - this.startPerf) / 1000,
+        errorType: this.errorType,
+        outcome: this.outcome,
+        traceId: ctx.traceId,
+        spanId: ctx.spanId,
+        metricAttributes: this.errorType ? { ...this.metricAttrs, [sc.ATTR_ERROR_TYPE]: this.errorType } : this.metricAttrs,
+      });
+    }
   }
 
   setSession(sessionId: string): void {
@@ -102,6 +145,8 @@ export class Tracing {
     readonly propagator: TextMapPropagator,
     private readonly pendingTimeoutMs: number,
     private readonly capture: CaptureOptions = NO_CAPTURE,
+    /** Told of every ended operation (metrics, access log), sampled or not. */
+    private readonly onEnd?: (op: EndedOperation) => void,
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(pendingTimeoutMs / 4, 250), 30_000));
     this.sweeper.unref();
@@ -129,7 +174,9 @@ export class Tracing {
         span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, redactedJson(m.params.arguments, this.capture.redactKeys, this.capture.maxLength));
       }
     }
-    const op = new Operation(this, span, parent, method);
+    const t = targetOf(m);
+    const op = new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
+      this.onEnd ? metricAttributes(m, conn) : undefined);
     if (m.kind === 'request' && m.id !== undefined) {
       this.track(op, responseKey(scope, m.id, kind === SpanKind.CLIENT));
       const token = m.params ? (metaOf(m)?.progressToken as unknown) : undefined;
@@ -191,6 +238,11 @@ export class Tracing {
   }
 
   /** Called by Operation.end. */
+  report(op: EndedOperation): void {
+    this.onEnd?.(op);
+  }
+
+  /** Called by Operation.end. */
   forget(op: Operation): void {
     for (const k of op.keys) if (this.pending.get(k) === op) this.pending.delete(k);
   }
@@ -221,13 +273,13 @@ export class Tracing {
 }
 
 /** The Tracing for a config: its pending timeout and capture options. */
-export function createTracing(telemetry: { tracer: Tracer; propagator: TextMapPropagator }, config: Config): Tracing {
-  return new Tracing(telemetry.tracer, telemetry.propagator, config.pendingTimeoutMs, {
-    arguments: config.captureArguments,
-    results: config.captureResults,
-    redactKeys: config.redactKeys,
-    maxLength: config.captureMaxLength,
-  });
+export function createTracing(
+  telemetry: { tracer: Tracer; propagator: TextMapPropagator },
+  config: Config,
+  onEnd?: (op: EndedOperation) => void,
+): Tracing {
+  const capture = { arguments: config.captureArguments, results: config.captureResults, redactKeys: config.redactKeys, maxLength: config.captureMaxLength };
+  return new Tracing(telemetry.tracer, telemetry.propagator, config.pendingTimeoutMs, capture, onEnd);
 }
 
 function responseKey(scope: string, id: JsonRpcId, clientSpan: boolean): string {

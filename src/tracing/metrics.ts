@@ -1,0 +1,99 @@
+// Metrics: the MCP operation and session histograms of the conventions, and the proxy's own counters.
+// Prometheus text on the admin port's /metrics and/or OTLP (OTEL_METRICS_EXPORTER). The counters are
+// observed from plain numbers at collection time, so the request path only increments integers.
+import { Attributes, Histogram, ValueType } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config';
+import { VERSION } from '../version';
+import * as sc from './semconv';
+
+/** Plain counters the proxy increments; read only when metrics are collected. */
+export interface ProxyCounters {
+  requests: number;
+  unparsedBodies: number;
+  oversizedBodies: number;
+  /** By error code (MTP_UPSTREAM_*): a handful of values. */
+  upstreamErrors: Record<string, number>;
+  clientMessages: number;
+  serverMessages: number;
+  openStreams: number;
+  activeSessions: number;
+  spanExportFailures: number;
+}
+
+export function newCounters(): ProxyCounters {
+  return {
+    requests: 0, unparsedBodies: 0, oversizedBodies: 0, upstreamErrors: {}, clientMessages: 0, serverMessages: 0,
+    openStreams: 0, activeSessions: 0, spanExportFailures: 0,
+  };
+}
+
+export class Metrics {
+  readonly provider: MeterProvider;
+  private readonly prometheus: PrometheusExporter | null;
+  private readonly serverOps: Histogram;
+  private readonly clientOps: Histogram;
+  private readonly sessions: Histogram;
+
+  constructor(config: Config, resource: Resource, counters: ProxyCounters) {
+    const readers: MetricReader[] = [];
+    this.prometheus = config.metricsExporters.includes('prometheus')
+      ? new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
+      : null;
+    if (this.prometheus) readers.push(this.prometheus);
+    if (config.metricsExporters.includes('otlp')) {
+      readers.push(new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(config.otlpMetricsUrl ? { url: config.otlpMetricsUrl } : {}),
+        exportIntervalMillis: config.metricExportIntervalMs,
+        exportTimeoutMillis: Math.min(config.metricExportIntervalMs, 30_000),
+      }));
+    }
+    this.provider = new MeterProvider({ resource, readers });
+    const meter = this.provider.getMeter('mcp-trace-proxy', VERSION);
+    const histogram = (name: string, description: string) =>
+      meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...sc.DURATION_BUCKETS_S] } });
+    this.serverOps = histogram(sc.METRIC_MCP_SERVER_OPERATION_DURATION, 'Duration of MCP operations the server handled, seen by the proxy');
+    this.clientOps = histogram(sc.METRIC_MCP_CLIENT_OPERATION_DURATION, 'Duration of MCP requests the server sent to the client');
+    this.sessions = histogram(sc.METRIC_MCP_SERVER_SESSION_DURATION, 'Duration of MCP sessions');
+
+    const counter = (name: string, description: string, read: () => number | Record<string, number>, attr?: string) => {
+      meter.createObservableCounter(name, { description, valueType: ValueType.INT }).addCallback((r) => {
+        const v = read();
+        if (typeof v === 'number') r.observe(v);
+        else for (const [k, n] of Object.entries(v)) r.observe(n, { [attr as string]: k });
+      });
+    };
+    counter(sc.METRIC_PROXY_REQUESTS, 'HTTP requests received on the proxy port', () => counters.requests);
+    counter(sc.METRIC_PROXY_UNPARSED_BODIES, 'Bodies forwarded untouched because they were not JSON-RPC', () => counters.unparsedBodies);
+    counter(sc.METRIC_PROXY_OVERSIZED_BODIES, 'Bodies forwarded untouched because they exceeded --max-body-bytes', () => counters.oversizedBodies);
+    counter(sc.METRIC_PROXY_UPSTREAM_ERRORS, 'Upstream failures by kind', () => counters.upstreamErrors, sc.ATTR_ERROR_TYPE);
+    counter(sc.METRIC_PROXY_EXPORT_FAILURES, 'Failed span exports', () => counters.spanExportFailures);
+    counter(sc.METRIC_PROXY_MESSAGES, 'JSON-RPC messages forwarded', () => ({ client_to_server: counters.clientMessages, server_to_client: counters.serverMessages }), sc.ATTR_MESSAGE_DIRECTION);
+    const gauge = (name: string, description: string, read: () => number) =>
+      meter.createObservableUpDownCounter(name, { description, valueType: ValueType.INT }).addCallback((r) => r.observe(read()));
+    gauge(sc.METRIC_PROXY_OPEN_STREAMS, 'Open SSE streams and WebSocket connections', () => counters.openStreams);
+    gauge(sc.METRIC_PROXY_ACTIVE_SESSIONS, 'MCP sessions seen and not yet ended or idle-expired', () => counters.activeSessions);
+  }
+
+  operation(kind: 'server' | 'client', seconds: number, attributes: Attributes): void {
+    (kind === 'server' ? this.serverOps : this.clientOps).record(seconds, attributes);
+  }
+
+  session(seconds: number, attributes: Attributes): void {
+    this.sessions.record(seconds, attributes);
+  }
+
+  /** Serves /metrics in the Prometheus text format, or null when the prometheus reader is off. */
+  get prometheusHandler(): ((req: IncomingMessage, res: ServerResponse) => void) | null {
+    const p = this.prometheus;
+    return p ? (req, res) => p.getMetricsRequestHandler(req, res) : null;
+  }
+
+  shutdown(): Promise<void> {
+    return this.provider.shutdown();
+  }
+}
