@@ -83,7 +83,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'stdio', kind: 'bool', default: 'false', describe: 'wrap a stdio MCP server: mcp-trace-proxy --stdio -- <command> [args...]' },
   { flag: 'port', kind: 'port', default: '8080', describe: 'port the proxy listens on (0: any free port)' },
   { flag: 'host', kind: 'string', default: '127.0.0.1', describe: 'address the proxy listens on (0.0.0.0 in a container)' },
-  { flag: 'admin-port', kind: 'admin-port', default: '9464', describe: 'port for /healthz and /readyz (0: any free port, off: none)' },
+  { flag: 'admin-port', kind: 'admin-port', default: '9464', describe: 'port for /healthz, /readyz and /metrics (0: any free port, off: none)' },
   { flag: 'admin-host', kind: 'string', describe: 'address the admin port listens on (default: --host)' },
   { flag: 'service-name', kind: 'string', describe: 'service.name of the spans (default: OTEL_SERVICE_NAME, else mcp-trace-proxy)' },
   { flag: 'inject-meta', kind: 'bool', default: 'true', describe: 'inject trace context into params._meta (--no-inject-meta: headers only)' },
