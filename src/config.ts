@@ -105,6 +105,21 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'allowed-origins', kind: 'list', describe: 'comma-separated Origin values to accept (e.g. https://app.example.com); requests with another Origin get 403' },
 ];
 
+/** service.name from OTEL_RESOURCE_ATTRIBUTES (key=value pairs, percent-encoded), which OTEL_SERVICE_NAME overrides. */
+function resourceServiceName(env: NodeJS.ProcessEnv): string | undefined {
+  for (const pair of (env.OTEL_RESOURCE_ATTRIBUTES ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0 && pair.slice(0, eq).trim() === 'service.name') {
+      try {
+        return decodeURIComponent(pair.slice(eq + 1).trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 function listValue(v: unknown): string[] {
   return typeof v === 'string' ? v.split(',') : [];
 }
@@ -348,7 +363,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
 
   const host = values.host as string;
   const otel = otelConfig(env);
-  const serviceName = (values['service-name'] as string | undefined) ?? (env.OTEL_SERVICE_NAME?.trim() || 'mcp-trace-proxy');
+  const serviceName = (values['service-name'] as string | undefined) ?? (env.OTEL_SERVICE_NAME?.trim() || resourceServiceName(env) || 'mcp-trace-proxy');
   const config: Config = {
     upstream: (values.upstream as URL | undefined) ?? new URL('http://127.0.0.1/'),
     stdio: stdio ? { command: command[0], args: command.slice(1) } : null,

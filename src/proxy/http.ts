@@ -114,7 +114,10 @@ export class HttpProxy {
       const e = upstreamError(err);
       this.stats.upstreamErrors[e.code] = (this.stats.upstreamErrors[e.code] ?? 0) + 1;
       // The path only: a query string may carry keys or tokens.
-      this.log.warn('upstream request failed', { code: e.code, method: req.method, path: path.split('?')[0], cause: (err as Error).message });
+      const span = (ex?.ops[0] ?? ex?.notes[0])?.span.spanContext();
+      this.log.warn('upstream request failed', {
+        code: e.code, method: req.method, path: path.split('?')[0], cause: (err as Error).message, trace_id: span?.traceId, span_id: span?.spanId,
+      });
       if (ex) for (const op of [...ex.ops, ...ex.notes]) op.fail(e.code, e.message);
       if (!res.headersSent) sendError(res, e, ex?.parsed ?? null);
       return;

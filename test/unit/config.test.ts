@@ -470,3 +470,19 @@ describe('--stdio', () => {
     expect(() => parseConfig(['--upstream', 'http://x', '--', 'node'], {})).toThrow(/needs --stdio/);
   });
 });
+
+describe('service name precedence', () => {
+  const UP = ['--upstream', 'http://127.0.0.1:3001/mcp'];
+  const name = (argv: string[], env: NodeJS.ProcessEnv) => {
+    const r = parseConfig([...UP, ...argv], env);
+    return r.kind === 'config' ? r.config.serviceName : null;
+  };
+  it('flag > MCP_TRACE_PROXY_SERVICE_NAME > OTEL_SERVICE_NAME > OTEL_RESOURCE_ATTRIBUTES > default', () => {
+    const env = { MCP_TRACE_PROXY_SERVICE_NAME: 'b', OTEL_SERVICE_NAME: 'c', OTEL_RESOURCE_ATTRIBUTES: 'team=x,service.name=d%20e' };
+    expect(name(['--service-name', 'a'], env)).toBe('a');
+    expect(name([], env)).toBe('b');
+    expect(name([], { ...env, MCP_TRACE_PROXY_SERVICE_NAME: undefined })).toBe('c');
+    expect(name([], { OTEL_RESOURCE_ATTRIBUTES: 'team=x,service.name=d%20e' })).toBe('d e');
+    expect(name([], {})).toBe('mcp-trace-proxy');
+  });
+});
