@@ -32,6 +32,8 @@ interface Exchange {
   /** Notifications: they end when the upstream accepts them. */
   readonly notes: Operation[];
   readonly parsed: ParsedBody | null;
+  /** The request body as text, decoded once for parsing and splicing. */
+  readonly text: string;
 }
 
 let exchangeSeq = 0;
@@ -145,12 +147,13 @@ export class HttpProxy {
   /** Parses a request body and starts a span per request or notification in it. */
   private startExchange(req: IncomingMessage, buf: Buffer): Exchange | null {
     const tracing = this.tracing as Tracing;
-    const parsed = isUtf8(buf) ? parseBody(buf.toString('utf8')) : null;
+    const text = isUtf8(buf) ? buf.toString('utf8') : null;
+    const parsed = text === null ? null : parseBody(text);
     if (!parsed) {
       this.stats.unparsedBodies++;
       return null;
     }
-    const ex = this.streamExchange(req, parsed);
+    const ex = this.streamExchange(req, parsed, text as string);
     this.stats.clientMessages += parsed.messages.length;
     if (ex.conn.sessionId) this.sessions?.seen(ex.conn.sessionId);
     for (const m of parsed.messages) {
@@ -169,7 +172,7 @@ export class HttpProxy {
     return ex;
   }
 
-  private streamExchange(req: IncomingMessage, parsed: ParsedBody | null = null): Exchange {
+  private streamExchange(req: IncomingMessage, parsed: ParsedBody | null = null, text = ''): Exchange {
     const tracing = this.tracing as Tracing;
     // Streamable HTTP names the session in a header; the 2024-11-05 transport in the POST URL.
     const sessionId = header(req.headers, 'mcp-session-id') ?? (req.method === 'POST' ? legacySessionId(req.url ?? '') : undefined);
@@ -182,6 +185,7 @@ export class HttpProxy {
       ops: [],
       notes: [],
       parsed,
+      text,
     };
   }
 
@@ -201,7 +205,7 @@ export class HttpProxy {
       if (m.kind === 'request') fields[m.index] = metaFields(tracing.propagator, ex.ops[r++].context);
       else if (m.kind === 'notification') fields[m.index] = metaFields(tracing.propagator, ex.notes[n++].context);
     }
-    const spliced = spliceMeta(buf.toString('utf8'), fields);
+    const spliced = spliceMeta(ex.text, fields);
     return spliced === null ? buf : Buffer.from(spliced, 'utf8');
   }
 
@@ -272,21 +276,43 @@ export class HttpProxy {
 
   /** A JSON response within the body limit: read whole (so a reset mid-body can still get a clean 502), traced, relayed. */
   private relayJson(ex: Exchange, up: Dispatcher.ResponseData, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    up.body.on('data', (c: Buffer) => chunks.push(c));
+    let chunks: Buffer[] | null = [];
+    let size = 0;
+    up.body.on('data', (c: Buffer) => {
+      if (!chunks) {
+        if (!res.write(c)) {
+          up.body.pause();
+          res.once('drain', () => up.body.resume());
+        }
+        return;
+      }
+      chunks.push(c);
+      size += c.length;
+      if (size > this.config.maxBodyBytes) {
+        // A chunked body past the limit: stop holding it, relay the rest as it comes, untraced.
+        res.writeHead(up.statusCode, this.responseHeaders(ex, up));
+        for (const held of chunks) res.write(held);
+        chunks = null;
+        this.stats.oversizedBodies++;
+      }
+    });
     up.body.on('error', (err) => {
       if (res.destroyed) return;
       const e = upstreamError(err);
       this.stats.upstreamErrors[e.code] = (this.stats.upstreamErrors[e.code] ?? 0) + 1;
       for (const op of ex.ops) op.fail(e.code, `${e.message} during the response body`);
-      sendError(res, e, ex.parsed);
+      if (chunks) sendError(res, e, ex.parsed);
+      else res.destroy();
     });
     up.body.on('end', () => {
-      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      if (!chunks) {
+        res.end();
+        return this.settle(ex, up.statusCode, null);
+      }
+      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       res.writeHead(up.statusCode, this.responseHeaders(ex, up));
       res.end(buf);
-      const parsed = parseBody(buf.toString('utf8'));
-      this.settle(ex, up.statusCode, parsed);
+      this.settle(ex, up.statusCode, parseBody(buf.toString('utf8')));
     });
   }
 

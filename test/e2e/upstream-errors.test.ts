@@ -152,3 +152,19 @@ test('SSE events reach the client as they are written, not when the stream ends'
   expect(span.events.filter((e) => e.name === sc.EVENT_PROGRESS)).toHaveLength(1);
   await reader.cancel();
 });
+
+test('a chunked JSON response larger than --max-body-bytes is relayed whole, not held', async () => {
+  const big = JSON.stringify({ jsonrpc: '2.0', id: 10, result: { content: [{ type: 'text', text: 'y'.repeat(5000) }] } });
+  const url = await listen(http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }); // no content-length: chunked
+    res.write(big.slice(0, 1000));
+    setTimeout(() => res.end(big.slice(1000)), 20);
+  }));
+  px = await startProxy(url, { maxBodyBytes: 512 });
+  const res = await post(px.url, '{"jsonrpc":"2.0","id":10,"method":"tools/list"}');
+  expect(res.status).toBe(200);
+  expect(res.body).toBe(big);
+  expect(px.proxy.stats.oversizedBodies).toBe(1);
+  const span = await px.span('tools/list');
+  expect(span.attributes[sc.ATTR_MCP_PROXY_OUTCOME]).toBe('no_response'); // its answer was too large to read
+});
