@@ -50,6 +50,10 @@ export interface Config {
   readonly accessLog: boolean;
   /** Add a W3C `traceresponse` header naming the operation's trace to the client's response. */
   readonly traceResponse: boolean;
+  /** The live view (page and JSON API) on the admin port. */
+  readonly ui: boolean;
+  /** How many finished spans the live view keeps. */
+  readonly uiBuffer: number;
   /** Metric readers from OTEL_METRICS_EXPORTER (default prometheus: /metrics on the admin port). */
   readonly metricsExporters: readonly ('prometheus' | 'otlp')[];
   readonly otlpMetricsUrl: string | null;
@@ -101,6 +105,8 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'log-format', kind: 'log-format', describe: 'json or pretty (default: pretty on a terminal, json otherwise)' },
   { flag: 'access-log', kind: 'bool', default: 'false', describe: 'log one line per MCP operation: method, target, duration, status, trace id' },
   { flag: 'trace-response', kind: 'bool', default: 'false', describe: 'add a W3C traceresponse header with the trace id to responses' },
+  { flag: 'ui', kind: 'bool', describe: 'serve the live trace view at / on the admin port (default: on when the admin port listens on loopback; --no-ui: off)' },
+  { flag: 'ui-buffer', kind: 'count', default: '1000', describe: 'how many recent spans the live view keeps in memory' },
   { flag: 'allowed-hosts', kind: 'list', describe: 'comma-separated Host values to accept (e.g. localhost,mcp.example.com); others get 403' },
   { flag: 'allowed-origins', kind: 'list', describe: 'comma-separated Origin values to accept (e.g. https://app.example.com); requests with another Origin get 403' },
 ];
@@ -118,6 +124,10 @@ function resourceServiceName(env: NodeJS.ProcessEnv): string | undefined {
     }
   }
   return undefined;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function listValue(v: unknown): string[] {
@@ -383,6 +393,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     captureResults: values['capture-results'] as boolean,
     captureMaxLength: values['capture-max-length'] as number,
     redactKeys: [...DEFAULT_REDACT_KEYS, ...listValue(values['redact-key']).map(normalizeKey)],
+    ui: (values.ui as boolean | undefined) ?? isLoopback((values['admin-host'] as string | undefined) ?? host),
+    uiBuffer: values['ui-buffer'] as number,
     logLevel: values['log-level'] as Config['logLevel'],
     logFormat: (values['log-format'] as Config['logFormat'] | undefined) ?? null,
     accessLog: values['access-log'] as boolean,

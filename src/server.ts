@@ -13,6 +13,7 @@ import type { Telemetry } from './tracing/sdk';
 import * as sc from './tracing/semconv';
 import { EndedOperation, createTracing } from './tracing/spans';
 import { allowed } from './proxy/headers';
+import { uiHandler } from './ui/handler';
 
 export interface RunningProxy {
   /** e.g. http://127.0.0.1:8080 */
@@ -79,8 +80,10 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     else socket.destroy();
   });
 
+  const ui = telemetry?.recent ? uiHandler(telemetry.recent) : null;
   const admin = config.adminPort === null ? null : http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (ui?.(req, res)) return;
     if (path === '/healthz') return text(res, 200, 'ok\n');
     if (path === '/readyz') {
       if (shuttingDown) return text(res, 503, 'shutting down\n');

@@ -12,6 +12,7 @@ import type { Config } from '../config';
 import { Logger, rateLimited } from '../log';
 import { VERSION } from '../version';
 import { createPropagator } from './propagation';
+import { RecentSpans } from '../ui/recent';
 import { Metrics, ProxyCounters, newCounters } from './metrics';
 import { ATTR_ERROR_TYPE } from './semconv';
 
@@ -21,6 +22,8 @@ export interface Telemetry {
   /** null when OTEL_METRICS_EXPORTER=none. */
   readonly metrics: Metrics | null;
   readonly counters: ProxyCounters;
+  /** Recent finished spans for the live view, when --ui is on. */
+  readonly recent: RecentSpans | null;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -82,7 +85,7 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 
-  const spanProcessors = processors ?? config.tracesExporters.map((e): SpanProcessor => {
+  const spanProcessors = processors ? [...processors] : config.tracesExporters.map((e): SpanProcessor => {
     // BatchSpanProcessor: bounded queue (OTEL_BSP_MAX_QUEUE_SIZE), export off the request path.
     if (e === 'otlp') return new BatchSpanProcessor(new OTLPTraceExporter(config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {}));
     return new BatchSpanProcessor(new ConsoleLineExporter(), { scheduledDelayMillis: 200 });
@@ -91,6 +94,9 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': VERSION }));
+  // The live view is fed from the same pipeline, whatever the export settings.
+  const recent = config.ui ? new RecentSpans(config.uiBuffer) : null;
+  if (recent) spanProcessors.push(recent);
   const provider = new NodeTracerProvider({ resource, sampler: createSampler(config), spanProcessors });
   const metrics = config.metricsExporters.length > 0 ? new Metrics(config, resource, counters) : null;
   return {
@@ -98,6 +104,7 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     propagator: createPropagator(config.propagators),
     metrics,
     counters,
+    recent,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
       await Promise.all([provider.shutdown(), metrics?.shutdown()]);
