@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // The command line: the only file that touches process.argv and process.exit.
 import { ConfigError } from './errors';
-import { parseConfig } from './config';
-import { createLogger } from './log';
+import { Config, parseConfig } from './config';
+import { Logger, createLogger } from './log';
+import { runStdio } from './proxy/stdio';
 import { startServer } from './server';
 import { createTelemetry } from './tracing/sdk';
+import { createTracing } from './tracing/spans';
+import { startAdmin } from './admin';
 import { VERSION } from './version';
 
 const EXIT_CONFIG = 2;
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number | null> {
-  const log = createLogger();
   let parsed;
   try {
     parsed = parseConfig(argv, env, VERSION);
@@ -26,6 +28,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 0;
   }
   const config = parsed.config;
+  const log = createLogger({ level: config.logLevel, format: config.logFormat ?? undefined, service: config.serviceName });
+  if (config.stdio) return runStdioMode(config, log);
   const telemetry = createTelemetry(config, log);
   const proxy = await startServer(config, log, telemetry);
   const endpoint = `${proxy.url}${config.upstream.pathname === '/' ? '' : config.upstream.pathname}`;
@@ -33,7 +37,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     url: endpoint,
     upstream: config.upstream.href,
     admin: proxy.adminUrl ?? 'off',
-    traces: !config.tracingEnabled ? 'disabled' : config.tracesExporters.length === 0 ? 'none' : config.tracesExporters.map((e) => (e === 'otlp' ? `otlp ${config.otlpTracesUrl ?? '(OTEL_EXPORTER_OTLP_* default)'}` : 'console')).join(', '),
+    traces: tracesSummary(config),
   });
 
   let signals = 0;
@@ -51,6 +55,47 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   return null; // keep running
+}
+
+function tracesSummary(config: Config): string {
+  if (!config.tracingEnabled) return 'disabled';
+  if (config.tracesExporters.length === 0) return 'none';
+  return config.tracesExporters.map((e) => (e === 'otlp' ? `otlp ${config.otlpTracesUrl ?? '(OTEL_EXPORTER_OTLP_* default)'}` : 'console')).join(', ');
+}
+
+/**
+ * --stdio: stdout is the MCP channel, so everything the proxy says goes to stderr (the logger's).
+ * Runs until the server process exits and returns its exit code.
+ */
+async function runStdioMode(config: Config, log: Logger): Promise<number> {
+  const stdio = config.stdio as NonNullable<Config['stdio']>;
+  let running = true;
+  const telemetry = createTelemetry(config, log);
+  // Started before the child, so a busy port exits 1 without leaving a server process behind.
+  const admin = await startAdmin(config, telemetry, () => (running ? { ok: true } : { ok: false, reason: 'server process exited' }));
+  const tracing = telemetry ? createTracing(telemetry, config, log) : null;
+  const run = runStdio(config, tracing, log);
+  const onSignal = (sig: NodeJS.Signals) => run.signal(sig);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  log.info(`mcp-trace-proxy ${VERSION} wrapping a stdio server`, {
+    command: [stdio.command, ...stdio.args].join(' '),
+    admin: admin?.url ?? 'off',
+    traces: tracesSummary(config),
+  });
+
+  const code = await run.exit;
+  running = false;
+  tracing?.close();
+  try {
+    await telemetry?.shutdown(); // flushes the span queue
+  } catch (err) {
+    log.warn('could not flush spans at exit', { error: (err as Error).message });
+  }
+  await admin?.close();
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  return code;
 }
 
 if (require.main === module) {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
+import { AdminServer, hostForUrl, listen, startAdmin } from './admin';
 import type { Config } from './config';
 import type { Logger } from './log';
 import { HttpProxy } from './proxy/http';
@@ -11,9 +12,8 @@ import { WebSocketBridge } from './proxy/websocket';
 import { ProxyCounters, newCounters } from './tracing/metrics';
 import type { Telemetry } from './tracing/sdk';
 import * as sc from './tracing/semconv';
-import { EndedOperation, createTracing } from './tracing/spans';
+import { createTracing } from './tracing/spans';
 import { allowed } from './proxy/headers';
-import { uiHandler } from './ui/handler';
 
 export interface RunningProxy {
   /** e.g. http://127.0.0.1:8080 */
@@ -39,16 +39,7 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
   });
   const stats = telemetry?.counters ?? newCounters();
   const metrics = telemetry?.metrics ?? null;
-  const onEnd = (op: EndedOperation) => {
-    metrics?.operation(op.kind, op.durationS, op.metricAttributes);
-    if (config.accessLog) {
-      log.info('mcp', {
-        kind: op.kind, method: op.method, target: op.target, duration_ms: Math.round(op.durationS * 1e4) / 10,
-        status: op.errorType ? 'error' : op.outcome ?? 'ok', error_type: op.errorType, trace_id: op.traceId, span_id: op.spanId,
-      });
-    }
-  };
-  const tracing = telemetry ? createTracing(telemetry, config, onEnd) : null;
+  const tracing = telemetry ? createTracing(telemetry, config, log) : null;
   const sessions = telemetry
     ? new SessionTracker(SESSION_IDLE_MS, MAX_TRACKED_SESSIONS,
       (s) => metrics?.session(s, { [sc.ATTR_NETWORK_TRANSPORT]: 'tcp', [sc.ATTR_NETWORK_PROTOCOL_NAME]: 'http' }),
@@ -80,28 +71,19 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     else socket.destroy();
   });
 
-  const ui = telemetry?.recent ? uiHandler(telemetry.recent) : null;
-  const admin = config.adminPort === null ? null : http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (ui?.(req, res)) return;
-    if (path === '/healthz') return text(res, 200, 'ok\n');
-    if (path === '/readyz') {
-      if (shuttingDown) return text(res, 503, 'shutting down\n');
-      void upstreamReachable(config.upstream).then((ok) => text(res, ok ? 200 : 503, ok ? 'ready\n' : `upstream ${config.upstream.host} unreachable\n`));
-      return;
-    }
-    if (path === '/metrics') {
-      const serve = metrics?.prometheusHandler;
-      return serve ? serve(req, res) : text(res, 404, 'metrics are off (OTEL_METRICS_EXPORTER has no prometheus)\n');
-    }
-    text(res, 404, 'not found: try /healthz, /readyz or /metrics\n');
-  });
-
   await listen(server, config.port, config.host);
-  if (admin) await listen(admin, config.adminPort as number, config.adminHost);
+  let admin: AdminServer | null;
+  try {
+    admin = await startAdmin(config, telemetry, async () => {
+      if (shuttingDown) return { ok: false, reason: 'shutting down' };
+      return (await upstreamReachable(config.upstream)) ? { ok: true } : { ok: false, reason: `upstream ${config.upstream.host} unreachable` };
+    });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${hostForUrl(config.host)}:${port}`;
-  const adminUrl = admin ? `http://${hostForUrl(config.adminHost)}:${(admin.address() as AddressInfo).port}` : null;
 
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= (async () => {
@@ -124,25 +106,13 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     } catch (err) {
       log.warn('could not flush spans at shutdown', { error: (err as Error).message });
     }
-    if (admin) await new Promise<void>((r) => admin.close(() => r()));
+    await admin?.close();
   })());
 
-  return { url, port, adminUrl, stats, close };
+  return { url, port, adminUrl: admin?.url ?? null, stats, close };
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
-function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
 
 /** 403 as the MCP spec asks of servers for a bad Host/Origin, with a JSON-RPC error body. */
 function forbidden(res: http.ServerResponse, why: string): void {
@@ -150,9 +120,6 @@ function forbidden(res: http.ServerResponse, why: string): void {
   res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
-function text(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(body);
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

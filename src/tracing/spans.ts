@@ -1,6 +1,8 @@
 // Spans per MCP operation: start, correlation of responses, events, and an end that happens once.
 import { Attributes, Context, Link, Span, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, trace } from '@opentelemetry/api';
 import type { Config } from '../config';
+import type { Logger } from '../log';
+import type { Telemetry } from './sdk';
 import { JsonRpcId, RpcMessage, idKey, metaOf, str } from '../jsonrpc/parse';
 import { ConnInfo, metricAttributes, requestAttributes, responseOutcome, spanName, targetOf } from './attributes';
 import { parentFor } from './propagation';
@@ -272,13 +274,22 @@ export class Tracing {
   }
 }
 
-/** The Tracing for a config: its pending timeout and capture options. */
-export function createTracing(
-  telemetry: { tracer: Tracer; propagator: TextMapPropagator },
-  config: Config,
-  onEnd?: (op: EndedOperation) => void,
-): Tracing {
+/**
+ * The Tracing for a config: its pending timeout and capture options, and what every ended
+ * operation feeds: the operation histograms and, with --access-log, a log line.
+ */
+export function createTracing(telemetry: Telemetry, config: Config, log: Logger): Tracing {
   const capture = { arguments: config.captureArguments, results: config.captureResults, redactKeys: config.redactKeys, maxLength: config.captureMaxLength };
+  const metrics = telemetry.metrics;
+  const onEnd = (op: EndedOperation) => {
+    metrics?.operation(op.kind, op.durationS, op.metricAttributes);
+    if (config.accessLog) {
+      log.info('mcp', {
+        kind: op.kind, method: op.method, target: op.target, duration_ms: Math.round(op.durationS * 1e4) / 10,
+        status: op.errorType ? 'error' : op.outcome ?? 'ok', error_type: op.errorType, trace_id: op.traceId, span_id: op.spanId,
+      });
+    }
+  };
   return new Tracing(telemetry.tracer, telemetry.propagator, config.pendingTimeoutMs, capture, onEnd);
 }
 

@@ -1,37 +1,8 @@
 // The real process, as users run it: spans over OTLP to a real receiver, SIGTERM, bad flags, admin port.
-import { ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import { listening, runCli as run } from '../helpers/cli';
 import { connectClient } from '../helpers/mcp-client';
 import { TestServer, startTestServer } from '../helpers/mcp-test-server';
 import { OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
-
-const CLI = path.join(__dirname, '../../dist/cli.js');
-
-interface Proc {
-  child: ChildProcess;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, stderr: () => err, exit };
-}
-
-/** Waits for the "listening" line and returns the proxy and admin URLs from it. */
-async function listening(p: Proc): Promise<{ url: string; admin: string }> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const m = /listening url=(\S+) .*admin=(\S+)/.exec(p.stderr());
-    if (m) return { url: m[1], admin: m[2] };
-    if (Date.now() > deadline || p.child.exitCode !== null) throw new Error(`proxy did not start:\n${p.stderr()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let server: TestServer;
 let receiver: OtlpReceiver;
@@ -78,13 +49,13 @@ test('spans reach a real OTLP receiver; SIGTERM exits 0 after flushing them', as
 test('a bad flag exits 2 before listening, naming the flag and what it accepts', async () => {
   const p = run(['--upstream', server.url, '--port', 'eighty']);
   expect(await p.exit).toBe(2);
-  expect(p.stderr()).toContain('--port: invalid value "eighty"; expected a port from 0 to 65535');
+  expect(p.output()).toContain('--port: invalid value "eighty"; expected a port from 0 to 65535');
 });
 
 test('a bad OTel variable exits 2 naming the variable', async () => {
   const p = run(['--upstream', server.url], { OTEL_TRACES_EXPORTER: 'zipkin' });
   expect(await p.exit).toBe(2);
-  expect(p.stderr()).toMatch(/OTEL_TRACES_EXPORTER: unknown value "zipkin"; expected .*otlp, console, none/);
+  expect(p.output()).toMatch(/OTEL_TRACES_EXPORTER: unknown value "zipkin"; expected .*otlp, console, none/);
 });
 
 test('without an endpoint, each span is a readable line on stderr', async () => {
@@ -99,5 +70,5 @@ test('without an endpoint, each span is a readable line on stderr', async () => 
   } finally {
     p.child.kill('SIGKILL');
   }
-  expect(p.stderr()).toMatch(/span tools\/call fail [\d.]+ms ERROR tool_error .*trace_id=[0-9a-f]{32}/);
+  expect(p.output()).toMatch(/span tools\/call fail [\d.]+ms ERROR tool_error .*trace_id=[0-9a-f]{32}/);
 });
