@@ -1,8 +1,9 @@
-// A real OTLP/HTTP (protobuf) trace receiver for tests.
+// A real OTLP/HTTP (protobuf) trace and metrics receiver for tests.
 //
 // It decodes request bodies with its own copy of the opentelemetry-proto schema
-// (field numbers from collector/trace/v1, trace/v1, common/v1, resource/v1), so a
-// bug in the exporter's encoder cannot be hidden by sharing the same decoder.
+// (field numbers from collector/trace/v1, collector/metrics/v1, trace/v1, metrics/v1,
+// common/v1, resource/v1), so a bug in the exporter's encoder cannot be hidden by
+// sharing the same decoder.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
@@ -23,6 +24,29 @@ export interface ReceivedSpan {
   scope: { name: string; version: string };
 }
 
+export type MetricKind = 'sum' | 'gauge' | 'histogram' | 'exponential_histogram' | 'summary' | 'none';
+
+/** One data point, flattened: number points have `value`, histogram-like points `count`/`sum`/buckets. */
+export interface ReceivedMetricPoint {
+  attributes: Record<string, AttrValue>;
+  startTimeUnixNano: bigint; timeUnixNano: bigint;
+  value?: number; // NumberDataPoint as_double or as_int (int64 as number)
+  count?: number; sum?: number; min?: number; max?: number; // histogram / exponential histogram / summary
+  bucketCounts?: number[]; explicitBounds?: number[]; // explicit-bucket histogram only
+}
+
+/** One Metric of one export request (a metric exported every interval appears once per export). */
+export interface ReceivedMetric {
+  export: number; // index of the export request it came in, from 0: groups the metrics of one export
+  name: string; description: string; unit: string;
+  kind: MetricKind;
+  temporality?: number; // OTLP AggregationTemporality: 1 DELTA 2 CUMULATIVE (sum, histogram, exponential_histogram)
+  isMonotonic?: boolean; // sum only
+  resource: Record<string, AttrValue>;
+  scope: { name: string; version: string };
+  points: ReceivedMetricPoint[];
+}
+
 export interface OtlpReceiverOptions {
   status?: number; // HTTP status to answer (default 200)
   delayMs?: number; // wait this long before answering
@@ -32,9 +56,13 @@ export interface OtlpReceiverOptions {
 export interface OtlpReceiver {
   readonly url: string;
   readonly tracesUrl: string;
+  readonly metricsUrl: string;
   readonly spans: ReceivedSpan[];
+  /** Every metric of every export to /v1/metrics, in arrival order (see ReceivedMetric.export). */
+  readonly metrics: ReceivedMetric[];
   readonly requests: { path: string; headers: http.IncomingHttpHeaders; bytes: number }[];
   waitForSpans(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
+  waitForMetrics(predicate: (metrics: ReceivedMetric[]) => boolean, timeoutMs?: number): Promise<ReceivedMetric[]>;
   close(): Promise<void>;
 }
 
@@ -70,8 +98,46 @@ message AnyValue {
 }
 message ArrayValue { repeated AnyValue values = 1; }
 message KeyValueList { repeated KeyValue values = 1; }
+
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
+message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; }
+message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; }
+message Metric {
+  string name = 1; string description = 2; string unit = 3;
+  oneof data {
+    Gauge gauge = 5; Sum sum = 7; Histogram histogram = 9;
+    ExponentialHistogram exponential_histogram = 10; Summary summary = 11;
+  }
+}
+message Gauge { repeated NumberDataPoint data_points = 1; }
+message Sum { repeated NumberDataPoint data_points = 1; int32 aggregation_temporality = 2; bool is_monotonic = 3; }
+message Histogram { repeated HistogramDataPoint data_points = 1; int32 aggregation_temporality = 2; }
+message ExponentialHistogram { repeated ExponentialHistogramDataPoint data_points = 1; int32 aggregation_temporality = 2; }
+message Summary { repeated SummaryDataPoint data_points = 1; }
+message NumberDataPoint {
+  repeated KeyValue attributes = 7; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3;
+  oneof value { double as_double = 4; sfixed64 as_int = 6; }
+  uint32 flags = 8;
+}
+message HistogramDataPoint {
+  repeated KeyValue attributes = 9; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3;
+  fixed64 count = 4; optional double sum = 5;
+  repeated fixed64 bucket_counts = 6; repeated double explicit_bounds = 7;
+  uint32 flags = 10; optional double min = 11; optional double max = 12;
+}
+message ExponentialHistogramDataPoint {
+  repeated KeyValue attributes = 1; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3;
+  fixed64 count = 4; optional double sum = 5; sint32 scale = 6; fixed64 zero_count = 7;
+  uint32 flags = 10; optional double min = 12; optional double max = 13;
+}
+message SummaryDataPoint {
+  repeated KeyValue attributes = 7; fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3;
+  fixed64 count = 4; double sum = 5;
+}
 `;
-const RequestType = protobuf.parse(PROTO).root.lookupType('otlp.ExportTraceServiceRequest');
+const protoRoot = protobuf.parse(PROTO).root;
+const RequestType = protoRoot.lookupType('otlp.ExportTraceServiceRequest');
+const MetricsRequestType = protoRoot.lookupType('otlp.ExportMetricsServiceRequest');
 
 const MAX_BODY = 32 * 1024 * 1024; // a runaway test should fail, not eat the heap
 
@@ -93,6 +159,32 @@ type PbRequest = {
   resourceSpans: {
     resource?: { attributes: PbKV[] } | null;
     scopeSpans: { scope?: { name: string; version: string } | null; spans: PbSpan[] }[];
+  }[];
+};
+
+// Metrics. Fields of a oneof or proto3 `optional` are own properties of the decoded message only when
+// they were on the wire; the oneof getters (`data`, `value`) name the member that is set.
+type PbNumberPoint = {
+  attributes: PbKV[]; startTimeUnixNano: Int64; timeUnixNano: Int64;
+  value?: 'asDouble' | 'asInt'; asDouble?: number; asInt?: Int64;
+};
+type PbHistogramPoint = {
+  attributes: PbKV[]; startTimeUnixNano: Int64; timeUnixNano: Int64;
+  count: Int64; sum?: number; bucketCounts: Int64[]; explicitBounds: number[]; min?: number; max?: number;
+};
+type PbMetric = {
+  name: string; description: string; unit: string;
+  data?: 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
+  gauge?: { dataPoints: PbNumberPoint[] };
+  sum?: { dataPoints: PbNumberPoint[]; aggregationTemporality: number; isMonotonic: boolean };
+  histogram?: { dataPoints: PbHistogramPoint[]; aggregationTemporality: number };
+  exponentialHistogram?: { dataPoints: PbHistogramPoint[]; aggregationTemporality: number };
+  summary?: { dataPoints: PbHistogramPoint[] };
+};
+type PbMetricsRequest = {
+  resourceMetrics: {
+    resource?: { attributes: PbKV[] } | null;
+    scopeMetrics: { scope?: { name: string; version: string } | null; metrics: PbMetric[] }[];
   }[];
 };
 
@@ -139,8 +231,71 @@ function decodeSpans(body: Buffer): ReceivedSpan[] {
   });
 }
 
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+const int64 = (v: Int64 | undefined): number => Number(BigInt.asIntN(64, u64(v)));
+
+function numberPoint(p: PbNumberPoint): ReceivedMetricPoint {
+  const out: ReceivedMetricPoint = {
+    attributes: attrs(p.attributes), startTimeUnixNano: u64(p.startTimeUnixNano), timeUnixNano: u64(p.timeUnixNano),
+  };
+  if (p.value === 'asDouble') out.value = p.asDouble ?? 0;
+  else if (p.value === 'asInt') out.value = int64(p.asInt);
+  return out;
+}
+
+function histogramPoint(p: PbHistogramPoint, explicit: boolean): ReceivedMetricPoint {
+  const out: ReceivedMetricPoint = {
+    attributes: attrs(p.attributes), startTimeUnixNano: u64(p.startTimeUnixNano), timeUnixNano: u64(p.timeUnixNano),
+    count: Number(u64(p.count)),
+  };
+  for (const k of ['sum', 'min', 'max'] as const) if (has(p, k)) out[k] = p[k];
+  if (explicit) {
+    out.bucketCounts = (p.bucketCounts ?? []).map((c) => Number(u64(c)));
+    out.explicitBounds = [...(p.explicitBounds ?? [])];
+  }
+  return out;
+}
+
+function decodeMetrics(body: Buffer, exportIndex: number): ReceivedMetric[] {
+  const req = MetricsRequestType.decode(body) as unknown as PbMetricsRequest;
+  return req.resourceMetrics.flatMap((rm) => {
+    const resource = attrs(rm.resource?.attributes);
+    return rm.scopeMetrics.flatMap((sm) => {
+      const scope = { name: sm.scope?.name ?? '', version: sm.scope?.version ?? '' };
+      return sm.metrics.map((m): ReceivedMetric => {
+        const base = { export: exportIndex, name: m.name, description: m.description, unit: m.unit, resource, scope };
+        switch (m.data) {
+          case 'gauge':
+            return { ...base, kind: 'gauge', points: m.gauge!.dataPoints.map(numberPoint) };
+          case 'sum':
+            return {
+              ...base, kind: 'sum', temporality: m.sum!.aggregationTemporality, isMonotonic: m.sum!.isMonotonic,
+              points: m.sum!.dataPoints.map(numberPoint),
+            };
+          case 'histogram':
+            return {
+              ...base, kind: 'histogram', temporality: m.histogram!.aggregationTemporality,
+              points: m.histogram!.dataPoints.map((p) => histogramPoint(p, true)),
+            };
+          case 'exponentialHistogram':
+            return {
+              ...base, kind: 'exponential_histogram', temporality: m.exponentialHistogram!.aggregationTemporality,
+              points: m.exponentialHistogram!.dataPoints.map((p) => histogramPoint(p, false)),
+            };
+          case 'summary':
+            return { ...base, kind: 'summary', points: m.summary!.dataPoints.map((p) => histogramPoint(p, false)) };
+          default:
+            return { ...base, kind: 'none', points: [] };
+        }
+      });
+    });
+  });
+}
+
 export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const metrics: ReceivedMetric[] = [];
+  let metricExports = 0;
   const requests: OtlpReceiver['requests'][number][] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -148,7 +303,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
 
   const answer = (res: http.ServerResponse, status: number, body = ''): void => {
     if (opts.hang) return; // leave the exporter waiting; close() destroys the socket
-    // Empty protobuf body == empty ExportTraceServiceResponse; errors get a readable text body.
+    // Empty protobuf body == empty Export{Trace,Metrics}ServiceResponse; errors get a readable text body.
     const type = body ? 'text/plain' : 'application/x-protobuf';
     const send = (): void => void res.writeHead(status, { 'content-type': type }).end(body);
     if (!opts.delayMs) return send();
@@ -166,7 +321,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
     });
     req.on('end', () => {
       requests.push({ path, headers: req.headers, bytes: size });
-      if (req.method !== 'POST' || path !== '/v1/traces') return answer(res, 404, 'not found');
+      if (req.method !== 'POST' || (path !== '/v1/traces' && path !== '/v1/metrics')) return answer(res, 404, 'not found');
       if (size > MAX_BODY) return answer(res, 413, 'body too large');
       if (!String(req.headers['content-type']).startsWith('application/x-protobuf')) {
         return answer(res, 415, 'expected application/x-protobuf');
@@ -174,7 +329,8 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
       try {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body, { maxOutputLength: MAX_BODY });
-        spans.push(...decodeSpans(body));
+        if (path === '/v1/traces') spans.push(...decodeSpans(body));
+        else metrics.push(...decodeMetrics(body, metricExports++));
       } catch (e) {
         return answer(res, 400, `cannot decode: ${(e as Error).message}`);
       }
@@ -194,28 +350,41 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  // Resolves with a copy of `items` once `predicate(items)` holds; rechecked after every decoded request.
+  function waitFor<T>(predicate: (items: T[]) => boolean, items: T[], timeoutMs: number, timeoutMessage: () => string): Promise<T[]> {
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        check: () => {
+          let ok: boolean;
+          try { ok = predicate(items); } catch (e) { return waiter.fail(e as Error); }
+          if (ok) { cleanup(); resolve([...items]); }
+        },
+        fail: (e: Error) => { cleanup(); reject(e); },
+      };
+      const timer = setTimeout(() => waiter.fail(new Error(timeoutMessage())), timeoutMs);
+      const cleanup = (): void => { clearTimeout(timer); waiters.delete(waiter); };
+      waiters.add(waiter);
+      waiter.check();
+    });
+  }
+
   return {
     url,
     tracesUrl: `${url}/v1/traces`,
-    spans,
     requests,
+    metricsUrl: `${url}/v1/metrics`,
+    spans,
+    metrics,
     waitForSpans(predicate, timeoutMs = 5000) {
-      return new Promise((resolve, reject) => {
-        const waiter = {
-          check: () => {
-            let ok: boolean;
-            try { ok = predicate(spans); } catch (e) { return waiter.fail(e as Error); }
-            if (ok) { cleanup(); resolve([...spans]); }
-          },
-          fail: (e: Error) => { cleanup(); reject(e); },
-        };
-        const timer = setTimeout(() => {
-          const names = spans.map((s) => s.name).join(', ') || '(none)';
-          waiter.fail(new Error(`waitForSpans timed out after ${timeoutMs}ms; received ${spans.length} span(s) in ${requests.length} request(s): ${names}`));
-        }, timeoutMs);
-        const cleanup = (): void => { clearTimeout(timer); waiters.delete(waiter); };
-        waiters.add(waiter);
-        waiter.check();
+      return waitFor(predicate, spans, timeoutMs, () => {
+        const names = spans.map((s) => s.name).join(', ') || '(none)';
+        return `waitForSpans timed out after ${timeoutMs}ms; received ${spans.length} span(s) in ${requests.length} request(s): ${names}`;
+      });
+    },
+    waitForMetrics(predicate, timeoutMs = 5000) {
+      return waitFor(predicate, metrics, timeoutMs, () => {
+        const names = [...new Set(metrics.map((m) => m.name))].join(', ') || '(none)';
+        return `waitForMetrics timed out after ${timeoutMs}ms; received ${metricExports} metrics export(s) in ${requests.length} request(s): ${names}`;
       });
     },
     close() {
