@@ -1,6 +1,7 @@
 // Header rules for both directions: hop-by-hop headers (RFC 9110 §7.6.1) stay on their hop,
 // forwarding headers are added, everything else passes as the peer sent it.
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { ConnInfo } from '../tracing/attributes';
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer',
@@ -77,4 +78,32 @@ export function allowed(h: IncomingHttpHeaders, hosts: readonly string[] | null,
   const origin = header(h, 'origin')?.toLowerCase();
   if (origins && origin !== undefined && !origins.includes(origin)) return `Origin ${JSON.stringify(origin)} is not allowed`;
   return null;
+}
+
+/** The path to request upstream: origin-form as is; absolute-form reduced to its path (never another host). */
+export function requestPath(url: string | undefined): string | null {
+  if (!url) return null;
+  if (url.charCodeAt(0) === 47 /* / */) return url;
+  const u = URL.canParse(url) ? new URL(url) : null;
+  return u && u.pathname + u.search;
+}
+
+const HOST_PORT = /^(?:\[([^\]]*)\]|([^:]*))(?::(\d+))?$/;
+
+/** Network attributes of a request: server from Host (brackets off an IPv6 address), client from X-Forwarded-For or the socket. */
+export function connInfo(req: IncomingMessage, protocolName: 'http' | 'websocket', protocolVersion: string, sessionId: string | undefined): ConnInfo {
+  const host = HOST_PORT.exec(header(req.headers, 'host') ?? '');
+  // The real peer behind an intermediary, when one says who it is.
+  const fwd = header(req.headers, 'x-forwarded-for')?.split(',')[0].trim();
+  return {
+    transport: 'tcp',
+    protocolName,
+    protocolVersion,
+    serverAddress: host?.[1] || host?.[2] || req.socket.localAddress,
+    serverPort: host?.[3] ? Number(host[3]) : req.socket.localPort,
+    clientAddress: fwd || req.socket.remoteAddress,
+    clientPort: fwd ? undefined : req.socket.remotePort,
+    sessionId,
+    mcpProtocolVersion: header(req.headers, 'mcp-protocol-version'),
+  };
 }

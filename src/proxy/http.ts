@@ -15,7 +15,7 @@ import type { SessionTracker } from './sessions';
 import type { ConnInfo } from '../tracing/attributes';
 import { extractHeaders, injectHeaders, metaFields } from '../tracing/propagation';
 import { Operation, Tracing } from '../tracing/spans';
-import { clientHeaders, header, isEventStream, isJson, upstreamHeaders } from './headers';
+import { clientHeaders, connInfo, header, isEventStream, isJson, requestPath, upstreamHeaders } from './headers';
 import { firstEvent, legacySessionId } from './legacy-sse';
 import { SseParser } from './sse';
 
@@ -176,7 +176,7 @@ export class HttpProxy {
     const tracing = this.tracing as Tracing;
     // Streamable HTTP names the session in a header; the 2024-11-05 transport in the POST URL.
     const sessionId = header(req.headers, 'mcp-session-id') ?? (req.method === 'POST' ? legacySessionId(req.url ?? '') : undefined);
-    const conn = connInfo(req, sessionId);
+    const conn = connInfo(req, 'http', req.httpVersion, sessionId);
     return {
       conn,
       headerCtx: extractHeaders(tracing.propagator, req.headers),
@@ -364,17 +364,6 @@ export class HttpProxy {
   }
 }
 
-/** The path to request upstream: origin-form as is; absolute-form reduced to its path (never another host). */
-function requestPath(url: string | undefined): string | null {
-  if (!url) return null;
-  if (url.charCodeAt(0) === 47 /* / */) return url;
-  try {
-    const u = new URL(url);
-    return u.pathname + u.search;
-  } catch {
-    return null;
-  }
-}
 
 /** The proxy's origin as the client reached it, for rewriting a legacy endpoint URL. */
 function publicOrigin(req: IncomingMessage): string {
@@ -436,23 +425,6 @@ async function* replay(head: Buffer[], rest: IncomingMessage): AsyncGenerator<Bu
   for await (const c of rest) yield c as Buffer;
 }
 
-function connInfo(req: IncomingMessage, sessionId: string | undefined): ConnInfo {
-  const host = header(req.headers, 'host');
-  const fwd = header(req.headers, 'x-forwarded-for');
-  const hostMatch = host ? /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(host) : null;
-  return {
-    transport: 'tcp',
-    protocolName: 'http',
-    protocolVersion: req.httpVersion,
-    serverAddress: hostMatch?.[1] || req.socket.localAddress,
-    serverPort: hostMatch?.[2] ? Number(hostMatch[2]) : req.socket.localPort,
-    // The real peer behind an intermediary, when one says who it is.
-    clientAddress: fwd ? fwd.split(',')[0].trim() : req.socket.remoteAddress,
-    clientPort: fwd ? undefined : req.socket.remotePort,
-    sessionId,
-    mcpProtocolVersion: header(req.headers, 'mcp-protocol-version'),
-  };
-}
 
 /** A gateway error: the status from the error table, and a JSON-RPC error carrying the request ids. */
 function sendError(res: ServerResponse, e: ProxyError, parsed: ParsedBody | null): void {
