@@ -66,6 +66,10 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     if (refused) return void socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${refused.length}\r\n\r\n${refused}`);
     ws.handleUpgrade(req, socket, head);
   });
+  // Not an open proxy: CONNECT tunnels nothing (without this listener node would just drop the socket).
+  server.on('connect', (_req, socket) => {
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 39\r\n\r\nmcp-trace-proxy: CONNECT is not served\n');
+  });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy();

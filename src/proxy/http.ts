@@ -67,7 +67,7 @@ export class HttpProxy {
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = requestPath(req.url);
-    if (path === null || req.method === 'CONNECT') {
+    if (path === null) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end('mcp-trace-proxy: only origin-form request targets are forwarded\n');
       return;
     }
