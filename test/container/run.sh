@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Builds the Dockerfile with podman and runs the image for real, read-only, in front of an MCP server:
+#
+#   bash test/container/run.sh        (from .ci/run, after `npm ci` and `npm run build`)
+#
+# No Docker daemon and no image pulls here, so: podman (installed from Debian if missing) with runc, the
+# base image made locally by base-image.sh (cached), `podman build --pull=never --network=host` with the
+# host's CA bundle and npm registry passed as build secrets. Then, all on loopback: server-everything as
+# the upstream, otlp-sink.mjs as the collector, the image with `--network=host --read-only`, one SDK
+# session through it (tools/call echo), and the checks below. Prints `container: N passed, N failed`.
+# Skips (0 passed, 0 failed, exit 0) only when podman cannot be installed at all.
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+HERE=$ROOT/test/container
+IMAGE=${MCP_TRACE_PROXY_TEST_IMAGE:-localhost/mcp-trace-proxy:ci}
+BASE_IMAGE=docker.io/library/node:24-bookworm-slim
+NAME="mtp-ci-$$"
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$*"; }
+bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$*"; }
+check() { # check "description" command...
+  local what=$1; shift
+  if "$@"; then ok "$what"; else bad "$what"; return 1; fi
+}
+log() { printf '[container] %s\n' "$*"; }
+
+tmp=$(mktemp -d /tmp/mtp-container.XXXXXX)
+pids=()
+started=$(date +%s)
+cleanup() {
+  podman rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+finish() {
+  local rc=$?
+  cleanup
+  echo "[container] took $(( $(date +%s) - started ))s"
+  echo "container: $passed passed, $failed failed"
+  if [ "$failed" -gt 0 ]; then exit 1; fi
+  exit "$rc"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+# ---- podman (and what the base image needs) ----
+need=()
+command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+if ! podman image exists "$BASE_IMAGE" 2>/dev/null && [ ! -s "${MCP_TRACE_PROXY_CI_CACHE:-/var/cache/mcp-trace-proxy-ci}/node-24-bookworm-slim.rootfs.tar" ]; then
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+fi
+if [ "${#need[@]}" -gt 0 ]; then
+  log "installing ${need[*]} (with uidmap slirp4netns fuse-overlayfs) from Debian"
+  if ! { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }; then
+    log "SKIP: podman is not installed and cannot be installed here (need root and apt-get)"
+    exit 0
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q "${need[@]}" uidmap slirp4netns fuse-overlayfs >"$tmp/apt.log" 2>&1; then
+    apt-get update -q >>"$tmp/apt.log" 2>&1
+    if ! apt-get install -y -q "${need[@]}" uidmap slirp4netns fuse-overlayfs >>"$tmp/apt.log" 2>&1; then
+      if ! command -v podman >/dev/null; then
+        tail -n 5 "$tmp/apt.log"
+        log "SKIP: podman cannot be installed (apt-get install podman failed, above)"
+        exit 0
+      fi
+      tail -n 20 "$tmp/apt.log"
+      bad "install ${need[*]}"
+      exit 1
+    fi
+  fi
+fi
+
+# Runtime and limits: crun fails on this kind's hybrid cgroups; podman's default rlimits exceed the
+# machine's hard limits, which runc refuses.
+hard_nofile=$(ulimit -Hn); [ "$hard_nofile" = unlimited ] && hard_nofile=1048576
+hard_nproc=$(ulimit -Hu); [ "$hard_nproc" = unlimited ] && hard_nproc=32768
+nofile=$(( hard_nofile < 65536 ? hard_nofile : 65536 ))
+nproc=$(( hard_nproc < 32768 ? hard_nproc : 32768 ))
+PODMAN_OPTS=(--runtime runc)
+LIMITS=(--ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
+
+# ---- base image and build ----
+t0=$(date +%s)
+if bash "$HERE/base-image.sh" >"$tmp/base.log" 2>&1; then
+  ok "base image $BASE_IMAGE ($(( $(date +%s) - t0 ))s)"
+else
+  cat "$tmp/base.log"
+  bad "base image $BASE_IMAGE"
+  exit 1
+fi
+
+ca=${NODE_EXTRA_CA_CERTS:-}
+[ -s "$ca" ] || ca=/etc/ssl/certs/ca-certificates.crt
+SECRETS=()
+[ -s "$ca" ] && SECRETS+=(--secret "id=ca,src=$ca")
+# Only the registry settings of the host's npm config (no tokens); a private registry with auth would
+# pass its own .npmrc as the npmrc secret.
+{
+  printf 'registry=%s\n' "$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)"
+  grep -hE '^[[:space:]]*@[^:=]+:registry[[:space:]]*=' "$HOME/.npmrc" 2>/dev/null || true
+  echo 'update-notifier=false'
+} >"$tmp/npmrc"
+SECRETS+=(--secret "id=npmrc,src=$tmp/npmrc")
+
+t0=$(date +%s)
+if podman build "${PODMAN_OPTS[@]}" --pull=never --network=host --format docker "${LIMITS[@]}" \
+  "${SECRETS[@]}" -t "$IMAGE" "$ROOT" >"$tmp/build.log" 2>&1; then
+  ok "podman build ($(( $(date +%s) - t0 ))s)"
+else
+  tail -n 40 "$tmp/build.log"
+  bad "podman build"
+  exit 1
+fi
+# Drop untagged images that earlier builds left, once they are 3 days old: the recent ones are the
+# layer cache that keeps a rebuild (npm ci in two stages) at a few seconds.
+podman image prune -f --filter until=72h >/dev/null 2>&1 || true
+
+# ---- the image's configuration and contents ----
+podman image inspect "$IMAGE" >"$tmp/inspect.json"
+node - "$tmp/inspect.json" >"$tmp/config-checks.txt" <<'EOF'
+const img = require(process.argv[2])[0];
+const c = img.Config ?? {};
+const env = Object.fromEntries((c.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+const checks = [
+  ['user is 1000:1000', c.User === '1000:1000', c.User],
+  ['entrypoint is node /app/dist/cli.js', JSON.stringify(c.Entrypoint) === JSON.stringify(['node', '/app/dist/cli.js']), JSON.stringify(c.Entrypoint)],
+  ['exposes 8080 and 9464', Object.keys(c.ExposedPorts ?? {}).sort().join(',') === '8080/tcp,9464/tcp', Object.keys(c.ExposedPorts ?? {}).join(',')],
+  ['env MCP_TRACE_PROXY_HOST=0.0.0.0', env.MCP_TRACE_PROXY_HOST === '0.0.0.0', env.MCP_TRACE_PROXY_HOST],
+  ['env NODE_ENV=production', env.NODE_ENV === 'production', env.NODE_ENV],
+  ['no build args or secrets in the env', !Object.keys(env).some((k) => /CA_CERTS|NPM_CONFIG/.test(k)), Object.keys(env).join(',')],
+];
+for (const [name, pass, got] of checks) console.log(`${pass ? 'ok' : 'FAIL'}\t${name}\t${got ?? ''}`);
+console.log(`info\tsize ${(img.Size / 1e6).toFixed(0)} MB`);
+EOF
+while IFS=$'\t' read -r verdict what got; do
+  case $verdict in
+    ok) ok "image config: $what" ;;
+    FAIL) bad "image config: $what (got: $got)" ;;
+    info) log "$what" ;;
+  esac
+done <"$tmp/config-checks.txt"
+
+podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthcheck --entrypoint /bin/sh "$IMAGE" -c '
+  set -e
+  test -f /app/dist/cli.js && test -f /app/package.json && test -d /app/node_modules/@opentelemetry/api
+  for dev in typescript jest ts-jest @modelcontextprotocol/sdk @types/node; do
+    if test -e "/app/node_modules/$dev"; then echo "dev dependency in the image: $dev"; exit 1; fi
+  done
+  if test -e /app/src || test -e /run/secrets/ca || test -e /root/.npm; then echo "build leftovers in the image"; exit 1; fi
+  if ls /tmp/*.crt /app/*.crt /app/.npmrc 2>/dev/null | grep -q .; then echo "a CA bundle or .npmrc in the image"; exit 1; fi
+' >"$tmp/contents.log" 2>&1
+check "image contents: dist, production deps only, no src/CA/npmrc/npm cache" test $? -eq 0 || cat "$tmp/contents.log"
+
+version=$(podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthcheck --read-only --read-only-tmpfs=false "$IMAGE" --version 2>&1)
+expected=$(node -p 'require("./package.json").version')
+check "--version in a read-only container prints $expected" test "$version" = "$expected"
+
+# ---- the run: upstream, collector, proxy container ----
+mapfile -t ports < <(node "$HERE/util.mjs" free-ports 3)
+up_port=${ports[0]} proxy_port=${ports[1]} admin_port=${ports[2]}
+
+PORT=$up_port node node_modules/@modelcontextprotocol/server-everything/dist/index.js streamableHttp >"$tmp/upstream.log" 2>&1 &
+pids+=($!)
+node "$HERE/otlp-sink.mjs" "$tmp/otlp.port" >"$tmp/otlp.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+  [ -s "$tmp/otlp.port" ] && [ "$(node "$HERE/util.mjs" status "http://127.0.0.1:$up_port/mcp")" != 000 ] && break
+  sleep 0.2
+done
+otlp_port=$(cat "$tmp/otlp.port" 2>/dev/null || echo 0)
+
+podman run -d --name "$NAME" "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=host \
+  --read-only --read-only-tmpfs=false --cap-drop=ALL --security-opt=no-new-privileges --no-healthcheck \
+  -e "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp_port" -e OTEL_BSP_SCHEDULE_DELAY=200 \
+  -e OTEL_SERVICE_NAME=mcp-trace-proxy-container-test \
+  "$IMAGE" --upstream "http://127.0.0.1:$up_port/mcp" --port "$proxy_port" --admin-port "$admin_port" >"$tmp/run.log" 2>&1
+check "podman run --read-only --cap-drop=ALL (uid 1000)" test $? -eq 0 || cat "$tmp/run.log"
+
+check "/healthz answers 200" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin_port/healthz" 30000
+check "/readyz answers 200 (upstream reachable)" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin_port/readyz" 10000
+node "$HERE/util.mjs" get "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" 2>&1
+check "/metrics answers 200" test $? -eq 0
+check "listens on 0.0.0.0 (MCP_TRACE_PROXY_HOST from the image)" grep -q '0\.0\.0\.0' <(podman logs "$NAME" 2>&1)
+
+node "$HERE/mcp-call.mjs" "http://127.0.0.1:$proxy_port/mcp" >"$tmp/mcp-call.log" 2>&1
+check "MCP session through the container (initialize, tools/list, tools/call echo)" test $? -eq 0 || cat "$tmp/mcp-call.log"
+
+spans=0
+for _ in $(seq 1 50); do
+  spans=$(node -e 'fetch(process.argv[1]).then(r=>r.json()).then(s=>console.log(s.nonEmpty),()=>console.log(0))' "http://127.0.0.1:$otlp_port/stats")
+  [ "${spans:-0}" -ge 1 ] && break
+  sleep 0.2
+done
+check "spans reached the OTLP receiver (${spans:-0} non-empty POSTs to /v1/traces)" test "${spans:-0}" -ge 1
+
+podman stop -t 20 "$NAME" >/dev/null 2>&1
+exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME" 2>/dev/null)
+check "SIGTERM stops it with exit code 0 (got ${exit_code:-?})" test "${exit_code:-x}" = 0
+check "logged 'stopped' after draining" grep -q stopped <(podman logs "$NAME" 2>&1)
+# podman itself makes the mount points of /etc/hosts, /etc/resolv.conf, /run/.containerenv...: not the proxy's.
+changes=$(podman diff "$NAME" 2>&1 | grep -vE '^[AC] /(etc|run|dev|proc|sys)(/(hosts|hostname|resolv\.conf|\.containerenv|secrets))?$')
+check "wrote nothing to its filesystem (podman diff, less podman's own mount points)" test -z "$changes" || echo "$changes"
+
+if [ "$failed" -gt 0 ]; then
+  echo "--- container logs"; podman logs "$NAME" 2>&1 | tail -n 40
+  echo "--- upstream log"; tail -n 20 "$tmp/upstream.log"
+fi
