@@ -1,6 +1,6 @@
 // The tracer provider, sampler and exporters, built from Config. No auto-instrumentation is loaded:
 // it would trace the proxy's own upstream calls and inject a second traceparent.
-import { DiagLogLevel, TextMapPropagator, Tracer, diag } from '@opentelemetry/api';
+import { DiagLogLevel, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, diag } from '@opentelemetry/api';
 import { ExportResult, hrTimeToMilliseconds, setGlobalErrorHandler } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -58,8 +58,8 @@ export class ConsoleLineExporter implements SpanExporter {
 export function formatSpanLine(s: ReadableSpan): string {
   const ms = hrTimeToMilliseconds(s.duration).toFixed(1);
   const err = s.attributes[ATTR_ERROR_TYPE];
-  const status = s.status.code === 2 ? `ERROR ${err ?? ''}${s.status.message ? ` (${s.status.message})` : ''}`.trim() : 'OK';
-  const kind = s.kind === 3 ? ' [client]' : '';
+  const status = s.status.code === SpanStatusCode.ERROR ? `ERROR ${err ?? ''}${s.status.message ? ` (${s.status.message})` : ''}`.trim() : 'OK';
+  const kind = s.kind === SpanKind.CLIENT ? ' [client]' : '';
   return `span ${s.name}${kind} ${ms}ms ${status} trace_id=${s.spanContext().traceId} span_id=${s.spanContext().spanId}`;
 }
 
