@@ -96,7 +96,7 @@ export class Operation {
     this.end();
   }
 
-  /** Ends a notification's span: it has no response. */
+  /** Ends the span exactly once (a notification's as soon as it is forwarded), and reports it. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
@@ -123,11 +123,6 @@ export class Operation {
   }
 }
 
-/**
- * Starts spans and correlates responses with the requests they answer, in both directions.
- * Pending entries are keyed by scope (the session id, or a per-request scope without one) and
- * id with its type, and expire after `pendingTimeoutMs`, so a lost response cannot grow memory.
- */
 /** Opt-in capture of tool arguments and results (off by default: they may be private). */
 export interface CaptureOptions {
   readonly arguments: boolean;
@@ -138,6 +133,11 @@ export interface CaptureOptions {
 
 const NO_CAPTURE: CaptureOptions = { arguments: false, results: false, redactKeys: [], maxLength: 0 };
 
+/**
+ * Starts spans and correlates responses with the requests they answer, in both directions.
+ * Pending entries are keyed by scope (the session id, or a per-request scope without one) and
+ * id with its type, and expire after `pendingTimeoutMs`, so a lost response cannot grow memory.
+ */
 export class Tracing {
   private readonly pending = new Map<string, Operation>();
   private readonly sweeper: NodeJS.Timeout;
