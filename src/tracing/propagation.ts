@@ -73,9 +73,14 @@ export function injectHeaders(p: TextMapPropagator, ctx: Context, headers: Recor
 export function metaFields(p: TextMapPropagator, ctx: Context): TraceFields | null {
   const all: Record<string, string> = {};
   p.inject(ctx, all, recordSetter);
+  return pickMeta(all);
+}
+
+/** The W3C keys of an injected carrier, for `_meta`; null when there are none. */
+export function pickMeta(carrier: Record<string, string>): TraceFields | null {
   let fields: TraceFields | null = null;
   for (const k of TRACE_META_KEYS) {
-    if (all[k] !== undefined) (fields ??= {})[k] = all[k];
+    if (carrier[k] !== undefined) (fields ??= {})[k] = carrier[k];
   }
   return fields;
 }

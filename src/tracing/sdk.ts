@@ -64,6 +64,7 @@ export function formatSpanLine(s: ReadableSpan): string {
 }
 
 const REPORT_INTERVAL_MS = 60_000;
+const DEFAULT_EXPORT_BATCH = 128;
 
 /**
  * Builds the SDK. `processors` replaces the exporters chosen by config (tests pass an in-memory one).
@@ -87,7 +88,13 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
 
   const spanProcessors = processors ? [...processors] : config.tracesExporters.map((e): SpanProcessor => {
     // BatchSpanProcessor: bounded queue (OTEL_BSP_MAX_QUEUE_SIZE), export off the request path.
-    if (e === 'otlp') return new BatchSpanProcessor(new OTLPTraceExporter(config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {}));
+    // A 512-span batch is serialized in one go on the event loop (about 5 ms here): smaller batches
+    // keep that pause off the request tail, unless the operator chose a size.
+    if (e === 'otlp') {
+      const queue = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) || 2048;
+      const batch = process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ? {} : { maxExportBatchSize: Math.min(DEFAULT_EXPORT_BATCH, queue) };
+      return new BatchSpanProcessor(new OTLPTraceExporter(config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {}), batch);
+    }
     return new BatchSpanProcessor(new ConsoleLineExporter(), { scheduledDelayMillis: 200 });
   });
 
@@ -98,7 +105,9 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
   const recent = config.ui ? new RecentSpans(config.uiBuffer) : null;
   if (recent) spanProcessors.push(recent);
   const provider = new NodeTracerProvider({ resource, sampler: createSampler(config), spanProcessors });
-  const metrics = config.metricsExporters.length > 0 ? new Metrics(config, resource, counters) : null;
+  // Prometheus alone with no admin port: nobody could read the metrics, so none are recorded.
+  const readable = config.metricsExporters.includes('otlp') || config.adminPort !== null;
+  const metrics = config.metricsExporters.length > 0 && readable ? new Metrics(config, resource, counters) : null;
   return {
     tracer: provider.getTracer('mcp-trace-proxy', VERSION),
     propagator: createPropagator(config.propagators),
