@@ -129,7 +129,7 @@ const c = img.Config ?? {};
 const env = Object.fromEntries((c.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 const checks = [
   ['user is 1000:1000', c.User === '1000:1000', c.User],
-  ['entrypoint is node /app/dist/cli.js', JSON.stringify(c.Entrypoint) === JSON.stringify(['node', '/app/dist/cli.js']), JSON.stringify(c.Entrypoint)],
+  ['entrypoint is node --max-semi-space-size=1 /app/dist/cli.js', JSON.stringify(c.Entrypoint) === JSON.stringify(['node', '--max-semi-space-size=1', '/app/dist/cli.js']), JSON.stringify(c.Entrypoint)],
   ['exposes 8080 and 9464', Object.keys(c.ExposedPorts ?? {}).sort().join(',') === '8080/tcp,9464/tcp', Object.keys(c.ExposedPorts ?? {}).join(',')],
   ['env MCP_TRACE_PROXY_HOST=0.0.0.0', env.MCP_TRACE_PROXY_HOST === '0.0.0.0', env.MCP_TRACE_PROXY_HOST],
   ['env NODE_ENV=production', env.NODE_ENV === 'production', env.NODE_ENV],
