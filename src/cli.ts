@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const endpoint = `${proxy.url}${config.upstream.pathname === '/' ? '' : config.upstream.pathname}`;
   log.info(`mcp-trace-proxy ${VERSION} listening`, {
     url: endpoint,
-    upstream: config.upstream.href,
+    upstream: safeUrl(config.upstream.href),
     admin: proxy.adminUrl ?? 'off',
     traces: tracesSummary(config),
   });
@@ -57,10 +57,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   return null; // keep running
 }
 
+/** A URL fit for a log line: no user name, password or query (they may hold credentials). */
+function safeUrl(raw: string): string {
+  const u = new URL(raw);
+  return `${u.origin}${u.pathname}`;
+}
+
 function tracesSummary(config: Config): string {
   if (!config.tracingEnabled) return 'disabled';
   if (config.tracesExporters.length === 0) return 'none';
-  return config.tracesExporters.map((e) => (e === 'otlp' ? `otlp ${config.otlpTracesUrl ?? '(OTEL_EXPORTER_OTLP_* default)'}` : 'console')).join(', ');
+  return config.tracesExporters.map((e) => (e === 'otlp' ? `otlp ${config.otlpTracesUrl ? safeUrl(config.otlpTracesUrl) : '(OTEL_EXPORTER_OTLP_* default)'}` : 'console')).join(', ');
 }
 
 /**
@@ -79,7 +85,9 @@ async function runStdioMode(config: Config, log: Logger): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   log.info(`mcp-trace-proxy ${VERSION} wrapping a stdio server`, {
-    command: [stdio.command, ...stdio.args].join(' '),
+    // The arguments may carry keys or tokens: only the command and how many arguments it has.
+    command: stdio.command,
+    args: stdio.args.length,
     admin: admin?.url ?? 'off',
     traces: tracesSummary(config),
   });

@@ -9,6 +9,7 @@ import { metaFields } from '../tracing/propagation';
 import { Operation, Tracing } from '../tracing/spans';
 
 let connSeq = 0;
+const PRUNE_AT = 64;
 
 export class MessageTap {
   /** Open client requests of this connection, newest last; a server request nests under the only one open. */
@@ -36,7 +37,11 @@ export class MessageTap {
       }
       const op = this.tracing.startServer(m, this.conn, this.headerCtx, this.scope);
       fields[m.index] = this.injectMeta ? metaFields(this.tracing.propagator, op.context) : null;
-      if (m.kind === 'request') this.open.add(op);
+      if (m.kind === 'request') {
+        // Ended operations leave the set lazily; prune here too, so a silent server cannot grow it.
+        if (this.open.size >= PRUNE_AT) for (const o of this.open) if (o.isEnded) this.open.delete(o);
+        this.open.add(op);
+      }
       else {
         this.tracing.noteNotification(m, this.scope, []);
         op.end(); // no acknowledgement comes on these transports: forwarded is done

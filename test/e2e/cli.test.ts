@@ -72,3 +72,15 @@ test('without an endpoint, each span is a readable line on stderr', async () => 
   }
   expect(p.output()).toMatch(/span tools\/call fail [\d.]+ms ERROR tool_error .*trace_id=[0-9a-f]{32}/);
 });
+
+test('the startup line names the upstream without its credentials or query', async () => {
+  const p = run(['--upstream', server.url.replace('http://', 'http://alice:s3cret@') + '?token=abc', '--port', '0', '--admin-port', 'off']);
+  try {
+    await listening(p);
+  } finally {
+    p.child.kill('SIGTERM');
+    await p.exit;
+  }
+  expect(p.output()).toContain(server.url.replace(/\/mcp$/, ''));
+  expect(p.output()).not.toMatch(/s3cret|alice|token=abc/);
+});
