@@ -6,7 +6,7 @@ import { Logger, createLogger } from './log';
 import { runStdio } from './proxy/stdio';
 import { startServer } from './server';
 import { createTelemetry } from './tracing/sdk';
-import { createTracing } from './tracing/spans';
+import { createTap } from './pipeline/create';
 import { startAdmin } from './admin';
 import { VERSION } from './version';
 
@@ -79,8 +79,8 @@ async function runStdioMode(config: Config, log: Logger): Promise<number> {
   const telemetry = createTelemetry(config, log);
   // Started before the child, so a busy port exits 1 without leaving a server process behind.
   const admin = await startAdmin(config, telemetry, () => (running ? { ok: true } : { ok: false, reason: 'server process exited' }));
-  const tracing = telemetry ? createTracing(telemetry, config, log) : null;
-  const run = runStdio(config, tracing, log);
+  const tap = telemetry ? createTap(telemetry, config, log) : null;
+  const run = runStdio(config, tap, log);
   const onSignal = (sig: NodeJS.Signals) => run.signal(sig);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -94,7 +94,7 @@ async function runStdioMode(config: Config, log: Logger): Promise<number> {
 
   const code = await run.exit;
   running = false;
-  tracing?.close();
+  tap?.shutdown();
   try {
     await telemetry?.shutdown(); // flushes the span queue
   } catch (err) {

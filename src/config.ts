@@ -2,6 +2,7 @@
 // yargs 17 (CommonJS) rather than 18 (ESM-only): the build, jest and `npx` all run CommonJS here.
 import yargs from 'yargs';
 import { ConfigError } from './errors';
+import type { InjectMeta } from './pipeline/tap';
 import { DEFAULT_REDACT_KEYS, normalizeKey } from './tracing/redact';
 
 export type TracesExporter = 'otlp' | 'console';
@@ -26,7 +27,10 @@ export interface Config {
   /** null: no admin listener. */
   readonly adminPort: number | null;
   readonly serviceName: string;
-  readonly injectMeta: boolean;
+  /** Trace context into `params._meta`: auto creates `_meta` only where it cannot change the server's reading. */
+  readonly injectMeta: InjectMeta;
+  /** Without a tools/list or prompts/list from the upstream, how many distinct names become metric labels. */
+  readonly metricMaxTools: number;
   readonly preserveHost: boolean;
   readonly maxBodyBytes: number;
   readonly upstreamTimeoutMs: number;
@@ -69,7 +73,7 @@ export interface Config {
   readonly samplerArg: number;
 }
 
-type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list' | 'log-level' | 'log-format';
+type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list' | 'log-level' | 'log-format' | 'inject-meta';
 
 interface Option {
   readonly flag: string;
@@ -90,7 +94,8 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'admin-port', kind: 'admin-port', default: '9464', describe: 'port for /healthz, /readyz and /metrics (0: any free port, off: none)' },
   { flag: 'admin-host', kind: 'string', describe: 'address the admin port listens on (default: --host)' },
   { flag: 'service-name', kind: 'string', describe: 'service.name of the spans (default: OTEL_SERVICE_NAME, else mcp-trace-proxy)' },
-  { flag: 'inject-meta', kind: 'bool', default: 'true', describe: 'inject trace context into params._meta (--no-inject-meta: headers only)' },
+  { flag: 'inject-meta', kind: 'inject-meta', default: 'auto', describe: 'trace context into params._meta: auto (into a _meta the client sent; a new _meta only on session-era exchanges), always, or never (--no-inject-meta: headers only)' },
+  { flag: 'metric-max-tools', kind: 'count', default: '100', describe: 'distinct tool (and prompt) names kept as metric labels until the upstream lists its own; the rest are _OTHER' },
   { flag: 'preserve-host', kind: 'bool', default: 'true', describe: "forward the client's Host header (--no-preserve-host: the upstream's host)" },
   { flag: 'max-body-bytes', kind: 'bytes', default: '4mb', describe: 'largest body parsed for tracing; larger ones pass untouched (e.g. 1048576, 512kb, 4mb)' },
   { flag: 'upstream-timeout', kind: 'duration', default: '30s', describe: 'wait this long for the upstream response headers, then 504 (e.g. 500ms, 30s, 2m)' },
@@ -193,6 +198,13 @@ function parseValue(kind: Kind, raw: string, name: string): string | number | bo
     case 'log-format':
       if (raw !== 'json' && raw !== 'pretty') throw bad('json or pretty');
       return raw;
+    case 'inject-meta': {
+      const v = raw.toLowerCase();
+      if (v === 'auto' || v === 'always' || v === 'never') return v;
+      if (v === 'true' || v === '1') return 'auto'; // the boolean of earlier releases
+      if (v === 'false' || v === '0') return 'never';
+      throw bad('auto, always or never');
+    }
     case 'count': {
       const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
       if (!(n >= 1 && n <= 1_000_000)) throw bad('a whole number from 1 to 1000000');
@@ -291,6 +303,27 @@ function otelConfig(env: NodeJS.ProcessEnv) {
   };
 }
 
+/**
+ * The proxy's own arguments, and the server command for --stdio: everything after `--`, or, with
+ * no `--` (launchers such as the MCP Inspector drop it), everything from the first argument that
+ * is neither an option nor an option's value.
+ */
+function splitCommand(argv: readonly string[], env: NodeJS.ProcessEnv): { own: string[]; command: string[] } {
+  const dashes = argv.indexOf('--');
+  if (dashes >= 0) return { own: argv.slice(0, dashes), command: argv.slice(dashes + 1) };
+  const stdioEnv = /^(true|1)$/i.test(env[envName('stdio')]?.trim() ?? '');
+  if (!stdioEnv && !argv.some((a) => a === '--stdio' || /^--stdio=(true|1)$/i.test(a))) return { own: [...argv], command: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-') || a === '-') return { own: argv.slice(0, i), command: argv.slice(i) };
+    const name = /^--(?:no-)?([a-z-]+)(=|$)/.exec(a);
+    const opt = name && OPTIONS.find((o) => o.flag === name[1]);
+    // A flag that takes a value, written apart from it, owns the next argument.
+    if (opt && opt.kind !== 'bool' && name[2] !== '=' && !a.startsWith('--no-')) i++;
+  }
+  return { own: [...argv], command: [] };
+}
+
 export type ParseResult = { kind: 'config'; config: Config } | { kind: 'exit'; output: string };
 
 /**
@@ -299,12 +332,12 @@ export type ParseResult = { kind: 'config'; config: Config } | { kind: 'exit'; o
  * throws ConfigError on any bad value.
  */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, version = '0.0.0'): ParseResult {
-  // Everything after `--` is the server command for --stdio, passed on verbatim (yargs would turn "007" into 7).
-  const dashes = argv.indexOf('--');
-  const own = dashes < 0 ? [...argv] : argv.slice(0, dashes);
-  const command = dashes < 0 ? [] : argv.slice(dashes + 1);
-  // yargs reads `--bool=anything` as false; check the value so a typo is an error, not a silent `false`.
+  const { own, command } = splitCommand(argv, env);
   for (let i = 0; i < own.length; i++) {
+    // --no-inject-meta is kept from when the flag was a boolean.
+    if (own[i] === '--no-inject-meta') own[i] = '--inject-meta=never';
+    else if (own[i] === '--inject-meta' && !/^(auto|always|never|true|false|0|1)$/i.test(own[i + 1] ?? '')) own[i] = '--inject-meta=auto';
+    // yargs reads `--bool=anything` as false; check the value so a typo is an error, not a silent `false`.
     const m = /^--([a-z-]+)=(.*)$/.exec(own[i]);
     const opt = m && OPTIONS.find((o) => o.flag === m[1] && o.kind === 'bool');
     if (m && opt) own[i] = parseValue('bool', m[2], `--${opt.flag}`) ? `--${opt.flag}` : `--no-${opt.flag}`;
@@ -382,7 +415,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     adminHost: (values['admin-host'] as string | undefined) ?? host,
     adminPort: stdio && !adminExplicit ? null : (values['admin-port'] as number | null),
     serviceName,
-    injectMeta: values['inject-meta'] as boolean,
+    injectMeta: values['inject-meta'] as InjectMeta,
+    metricMaxTools: values['metric-max-tools'] as number,
     preserveHost: values['preserve-host'] as boolean,
     maxBodyBytes: values['max-body-bytes'] as number,
     upstreamTimeoutMs: values['upstream-timeout'] as number,

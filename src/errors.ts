@@ -6,7 +6,8 @@ export type ProxyErrorCode =
   | 'MTP_UPSTREAM_DNS'
   | 'MTP_UPSTREAM_RESET'
   | 'MTP_UPSTREAM_TIMEOUT'
-  | 'MTP_UPSTREAM_ERROR';
+  | 'MTP_UPSTREAM_ERROR'
+  | 'MTP_SHUTTING_DOWN';
 
 export class ProxyError extends Error {
   readonly code: ProxyErrorCode;

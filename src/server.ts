@@ -6,13 +6,13 @@ import { Pool } from 'undici';
 import { AdminServer, hostForUrl, listen, startAdmin } from './admin';
 import type { Config } from './config';
 import type { Logger } from './log';
+import { createTap } from './pipeline/create';
+import { SessionRegistry } from './pipeline/sessions';
 import { HttpProxy } from './proxy/http';
-import { SessionTracker } from './proxy/sessions';
-import { WebSocketBridge } from './proxy/websocket';
+import { WebSocketBridge, refuse } from './proxy/websocket';
 import { ProxyCounters, newCounters } from './tracing/metrics';
 import type { Telemetry } from './tracing/sdk';
 import * as sc from './tracing/semconv';
-import { createTracing } from './tracing/spans';
 import { allowed } from './proxy/headers';
 
 export interface RunningProxy {
@@ -39,14 +39,14 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
   });
   const stats = telemetry?.counters ?? newCounters();
   const metrics = telemetry?.metrics ?? null;
-  const tracing = telemetry ? createTracing(telemetry, config, log) : null;
+  const tap = telemetry ? createTap(telemetry, config, log) : null;
   const sessions = telemetry
-    ? new SessionTracker(SESSION_IDLE_MS, MAX_TRACKED_SESSIONS,
+    ? new SessionRegistry(SESSION_IDLE_MS, MAX_TRACKED_SESSIONS,
       (s) => metrics?.session(s, { [sc.ATTR_NETWORK_TRANSPORT]: 'tcp', [sc.ATTR_NETWORK_PROTOCOL_NAME]: 'http' }),
       (n) => (stats.activeSessions = n))
     : null;
-  const proxy = new HttpProxy(config, upstream, tracing, log, stats, sessions);
-  const ws = new WebSocketBridge(config, tracing, log);
+  const proxy = new HttpProxy(config, upstream, tap, sessions, log, stats);
+  const ws = new WebSocketBridge(config, tap, log, stats);
   const inflight = new Set<http.ServerResponse>();
   let shuttingDown = false;
 
@@ -61,9 +61,9 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     proxy.handle(req, res);
   });
   server.on('upgrade', (req, socket, head) => {
-    if (shuttingDown) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    if (shuttingDown) return refuse(socket, 503, 'mcp-trace-proxy: shutting down');
     const refused = allowed(req.headers, config.allowedHosts, config.allowedOrigins);
-    if (refused) return void socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${refused.length}\r\n\r\n${refused}`);
+    if (refused) return refuse(socket, 403, `Forbidden: ${refused}`);
     ws.handleUpgrade(req, socket, head);
   });
   // Not an open proxy: CONNECT tunnels nothing (without this listener node would just drop the socket).
@@ -102,7 +102,7 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     while (inflight.size > 0 && Date.now() < deadline) await sleep(25);
     if (inflight.size > 0) log.warn('shutdown grace period over: closing requests still in flight', { count: inflight.size });
     server.closeAllConnections();
-    tracing?.close();
+    tap?.shutdown();
     sessions?.close();
     await upstream.destroy().catch(() => {});
     try {

@@ -1,5 +1,6 @@
 // JSON-RPC 2.0 messages from a body or frame. Never throws: what is not JSON-RPC yields null
 // and the caller forwards the bytes as they came.
+import { lastMember, members, messageStarts } from './scan';
 
 export type JsonRpcId = string | number;
 
@@ -13,6 +14,11 @@ export interface RpcMessage {
   /** Position in the batch (0 for a single message), so splices line up with messages. */
   readonly index: number;
   readonly id?: JsonRpcId;
+  /**
+   * The id as a correlation key: its exact JSON text, so `1` and `"1"` differ, and so do 2^53 and
+   * 2^53+1, which JSON.parse turns into the same number.
+   */
+  readonly idText?: string;
   readonly method?: string;
   /** Only object params: positional (array) params carry nothing the proxy reads. */
   readonly params?: Record<string, unknown>;
@@ -33,16 +39,37 @@ export function parseBody(text: string): ParsedBody | null {
   } catch {
     return null;
   }
+  let messages: RpcMessage[];
   if (Array.isArray(value)) {
-    const messages: RpcMessage[] = [];
+    messages = [];
     for (let i = 0; i < value.length; i++) {
       const m = toMessage(value[i], i);
       if (m) messages.push(m);
     }
-    return messages.length > 0 ? { batch: true, messages } : null;
+  } else {
+    const m = toMessage(value, 0);
+    messages = m ? [m] : [];
   }
-  const m = toMessage(value, 0);
-  return m ? { batch: false, messages: [m] } : null;
+  if (messages.length === 0) return null;
+  // Rare: a number id JSON.parse may have changed (past 2^53, fractions). Read its text instead.
+  if (messages.some((m) => typeof m.id === 'number' && !Number.isSafeInteger(m.id))) messages = messages.map((m) => exactId(text, m));
+  return { batch: Array.isArray(value), messages };
+}
+
+function exactId(text: string, m: RpcMessage): RpcMessage {
+  if (typeof m.id !== 'number' || Number.isSafeInteger(m.id)) return m;
+  try {
+    const start = messageStarts(text)[m.index];
+    const id = lastMember(members(text, start).list, 'id');
+    return id ? { ...m, idText: text.slice(id.valueStart, id.valueEnd) } : m;
+  } catch {
+    return m;
+  }
+}
+
+/** The correlation key text of an id: a string as JSON, a number as written. */
+export function idTextOf(id: JsonRpcId): string {
+  return typeof id === 'string' ? JSON.stringify(id) : String(id);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -55,10 +82,10 @@ function isId(v: unknown): v is JsonRpcId {
 
 /** Classifies one decoded value; null when it is not a JSON-RPC message. */
 export function toMessage(v: unknown, index = 0): RpcMessage | null {
-  if (!isObject(v)) return null;
+  if (!isObject(v) || v.jsonrpc !== '2.0') return null;
   const params = isObject(v.params) ? v.params : undefined;
   if (typeof v.method === 'string') {
-    if (isId(v.id)) return { kind: 'request', index, id: v.id, method: v.method, params };
+    if (isId(v.id)) return { kind: 'request', index, id: v.id, idText: idTextOf(v.id), method: v.method, params };
     if (v.id === undefined) return { kind: 'notification', index, method: v.method, params };
     return null;
   }
@@ -68,14 +95,9 @@ export function toMessage(v: unknown, index = 0): RpcMessage | null {
     const error = isObject(e)
       ? { code: typeof e.code === 'number' ? e.code : 0, message: typeof e.message === 'string' ? e.message : '' }
       : undefined;
-    return { kind: 'response', index, id, result: v.result, error };
+    return { kind: 'response', index, id, idText: id === undefined ? undefined : idTextOf(id), result: v.result, error };
   }
   return null;
-}
-
-/** A map key for a request id that keeps its type: `1` and `"1"` are different ids. */
-export function idKey(id: JsonRpcId): string {
-  return typeof id === 'number' ? `n:${id}` : `s:${id}`;
 }
 
 /** A string property of an object, or undefined. */
@@ -90,8 +112,12 @@ export function metaOf(m: RpcMessage): Record<string, unknown> | undefined {
   return isObject(meta) ? meta : undefined;
 }
 
-/** A JSON-RPC error body answering the given requests (an array for a batch). */
-export function errorBody(ids: readonly (JsonRpcId | null)[], batch: boolean, code: number, message: string, data?: unknown): string {
-  const one = (id: JsonRpcId | null) => ({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });
-  return JSON.stringify(batch ? ids.map(one) : one(ids.length > 0 ? ids[0] : null));
+/**
+ * A JSON-RPC error body answering the given requests (an array for a batch). Ids are written as
+ * their exact text (`idText`), so an id past 2^53 comes back as the client sent it.
+ */
+export function errorBody(idTexts: readonly (string | null)[], batch: boolean, code: number, message: string, data?: unknown): string {
+  const error = JSON.stringify(data === undefined ? { code, message } : { code, message, data });
+  const one = (id: string | null) => `{"jsonrpc":"2.0","id":${id ?? 'null'},"error":${error}}`;
+  return batch ? `[${idTexts.map(one).join(',')}]` : one(idTexts.length > 0 ? idTexts[0] : null);
 }

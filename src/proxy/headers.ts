@@ -31,6 +31,9 @@ function copyEndToEnd(src: IncomingHttpHeaders | Record<string, string | string[
 export function upstreamHeaders(req: IncomingMessage, upstreamHost: string, preserveHost: boolean): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   copyEndToEnd(req.headers, out);
+  // Node has already answered `Expect: 100-continue` and reads the whole body; the upstream gets it
+  // as a plain request (undici refuses the header, which was a 502).
+  delete out.expect;
   // `te: trailers` is the one TE value a proxy may forward.
   if (header(req.headers, 'te')?.toLowerCase().split(',').some((s) => s.trim() === 'trailers')) out.te = 'trailers';
   if (!preserveHost || !req.headers.host) out.host = upstreamHost;
@@ -80,12 +83,16 @@ export function allowed(h: IncomingHttpHeaders, hosts: readonly string[] | null,
   return null;
 }
 
-/** The path to request upstream: origin-form as is; absolute-form reduced to its path (never another host). */
+/**
+ * The path to request upstream: origin-form as is; an http(s) absolute-form reduced to its path
+ * (never another host). Anything else (`*`, `x://a`, a bare name) is null, answered 400.
+ */
 export function requestPath(url: string | undefined): string | null {
   if (!url) return null;
   if (url.charCodeAt(0) === 47 /* / */) return url;
   const u = URL.canParse(url) ? new URL(url) : null;
-  return u && u.pathname + u.search;
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.pathname.startsWith('/')) return null;
+  return u.pathname + u.search;
 }
 
 const HOST_PORT = /^(?:\[([^\]]*)\]|([^:]*))(?::(\d+))?$/;

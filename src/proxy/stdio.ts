@@ -8,9 +8,11 @@ import { constants as osConstants } from 'node:os';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import { LineSplitter } from '../pipeline/lines';
+import { Scope } from '../pipeline/scope';
+import type { Tap } from '../pipeline/tap';
 import type { ConnInfo } from '../tracing/attributes';
-import type { Tracing } from '../tracing/spans';
-import { MessageTap } from './message-tap';
+import { writer } from './flow';
 
 export interface StdioRun {
   /** Resolves with the proxy's exit code: the child's, 128 + signal number after a signal death, 127 when it cannot start. */
@@ -25,82 +27,8 @@ interface Io {
 }
 
 const CONN: ConnInfo = { transport: 'pipe' };
-const NL = 0x0a;
 /** After the child exits, wait at most this long for its stdout to close (a grandchild may hold it open). */
 const STDOUT_CLOSE_WAIT_MS = 500;
-
-/**
- * Splits a byte stream into lines at '\n' (a '\r' before it stays part of the line). Lines up to
- * `maxLine` bytes are held until complete and handed to `onLine` with their terminator; a longer
- * line goes to `onRaw` piece by piece as it arrives, so at most `maxLine` bytes are ever held.
- * Splitting bytes (not text) at 0x0A is UTF-8 safe: that byte never occurs inside a multi-byte sequence.
- */
-export class LineSplitter {
-  private parts: Buffer[] = [];
-  private held = 0;
-  /** Inside a line longer than maxLine: pass bytes through until its '\n'. */
-  private oversize = false;
-
-  constructor(
-    private readonly maxLine: number,
-    /** `line` includes the '\n' when `terminated`; `contentEnd` is where the content stops. */
-    private readonly onLine: (line: Buffer, contentEnd: number, terminated: boolean) => void,
-    private readonly onRaw: (bytes: Buffer) => void,
-  ) {}
-
-  push(chunk: Buffer): void {
-    let start = 0;
-    while (start < chunk.length) {
-      const nl = chunk.indexOf(NL, start);
-      if (this.oversize) {
-        if (nl < 0) return this.onRaw(start === 0 ? chunk : chunk.subarray(start));
-        this.onRaw(chunk.subarray(start, nl + 1));
-        this.oversize = false;
-        start = nl + 1;
-        continue;
-      }
-      const end = nl < 0 ? chunk.length : nl;
-      if (this.held + (end - start) > this.maxLine) {
-        // Too long to parse: what is held and the rest of this line go through untouched.
-        if (this.held > 0) this.onRaw(this.take());
-        if (nl < 0) {
-          this.oversize = true;
-          return this.onRaw(start === 0 ? chunk : chunk.subarray(start));
-        }
-        this.onRaw(chunk.subarray(start, nl + 1));
-        start = nl + 1;
-        continue;
-      }
-      if (nl < 0) {
-        this.parts.push(start === 0 ? chunk : chunk.subarray(start));
-        this.held += chunk.length - start;
-        return;
-      }
-      if (this.held === 0) {
-        this.onLine(chunk.subarray(start, nl + 1), nl - start, true);
-      } else {
-        this.parts.push(chunk.subarray(start, nl + 1));
-        const line = this.take();
-        this.onLine(line, line.length - 1, true);
-      }
-      start = nl + 1;
-    }
-  }
-
-  /** End of input: a final line without '\n' is still a line. */
-  end(): void {
-    if (this.oversize || this.held === 0) return;
-    const line = this.take();
-    this.onLine(line, line.length, false);
-  }
-
-  private take(): Buffer {
-    const b = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.held);
-    this.parts = [];
-    this.held = 0;
-    return b;
-  }
-}
 
 /** The line's text when it may be a JSON-RPC message; null when it cannot be (then it is not parsed). */
 function candidateText(line: Buffer, contentEnd: number): string | null {
@@ -117,12 +45,13 @@ function signalExitCode(sig: NodeJS.Signals | null): number {
   return n ? 128 + n : 1;
 }
 
-export function runStdio(config: Config, tracing: Tracing | null, log: Logger, io?: Io): StdioRun {
+export function runStdio(config: Config, tap: Tap | null, log: Logger, io?: Io): StdioRun {
   if (!config.stdio) throw new Error('runStdio needs config.stdio');
   const { command, args } = config.stdio;
   const stdin = (io?.stdin ?? process.stdin) as NodeJS.ReadableStream & { destroy?: () => void };
   const stdout = io?.stdout ?? process.stdout;
-  const tap = tracing ? new MessageTap(tracing, CONN, ROOT_CONTEXT, config.injectMeta, config.maxBodyBytes) : null;
+  // The session era is learned from the initialize response the tap sees.
+  const ch = tap && tap.channel(Scope.connection('stdio'), CONN, ROOT_CONTEXT, false);
 
   let resolveExit!: (code: number) => void;
   const exit = new Promise<number>((r) => (resolveExit = r));
@@ -147,39 +76,19 @@ export function runStdio(config: Config, tracing: Tracing | null, log: Logger, i
   let serverInClosed = false; // the child's stdin broke or was ended
   let killTimer: NodeJS.Timeout | undefined;
   let closeWait: NodeJS.Timeout | undefined;
-  let tapFailures = 0;
-
-  const tapSafely = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      // Tracing must never break the traffic.
-      if (tapFailures++ === 0) log.warn('tracing a stdio message failed; forwarding it unchanged', { error: (err as Error).message });
-      return undefined;
-    }
-  };
-
   // ---- client → server: stdin lines, trace context spliced in, to the child's stdin ----
-  let serverBlocked = false;
+  const toServer = writer(stdin, childIn, () => !finished);
   const writeToServer = (bytes: Buffer | string): void => {
-    if (serverInClosed) return;
-    if (!childIn.write(bytes) && !serverBlocked) {
-      serverBlocked = true;
-      stdin.pause();
-      childIn.once('drain', () => {
-        serverBlocked = false;
-        if (!finished) stdin.resume();
-      });
-    }
+    if (!serverInClosed) toServer(bytes);
   };
-  const clientLines = tap
+  const clientLines = tap && ch
     ? new LineSplitter(
       config.maxBodyBytes,
       (line, contentEnd, terminated) => {
         const text = candidateText(line, contentEnd);
-        const out = text === null ? undefined : tapSafely(() => tap.fromClient(text));
+        const out = text === null ? null : tap.fromClient(ch, text); // never throws
         // Unchanged (not JSON-RPC, or nothing to inject): the original bytes, not a re-encoding.
-        if (out === undefined || out === text) writeToServer(line);
+        if (out === null || out === text) writeToServer(line);
         else writeToServer(terminated ? `${out}\n` : out);
       },
       writeToServer,
@@ -214,26 +123,15 @@ export function runStdio(config: Config, tracing: Tracing | null, log: Logger, i
   });
 
   // ---- server → client: the child's stdout, forwarded chunk by chunk as it comes, lines tapped ----
-  const serverLines = tap
-    ? new LineSplitter(
-      config.maxBodyBytes,
-      (line, contentEnd) => {
-        const text = candidateText(line, contentEnd);
-        if (text !== null) tapSafely(() => tap.fromServer(text));
-      },
-      () => {}, // an oversized line: already forwarded, not parsed
-    )
+  const serverLines = tap && ch
+    ? new LineSplitter(config.maxBodyBytes, (line, contentEnd) => {
+      const text = candidateText(line, contentEnd);
+      if (text !== null) tap.fromServer(ch, text);
+    }) // an oversized line: already forwarded, not parsed
     : null;
-  let clientBlocked = false;
+  const toClient = writer(childOut, stdout);
   childOut.on('data', (chunk: Buffer) => {
-    if (!clientGone && !stdout.write(chunk) && !clientBlocked) {
-      clientBlocked = true;
-      childOut.pause();
-      stdout.once('drain', () => {
-        clientBlocked = false;
-        childOut.resume();
-      });
-    }
+    if (!clientGone) toClient(chunk);
     serverLines?.push(chunk);
   });
   childOut.on('end', () => serverLines?.end());
@@ -285,7 +183,7 @@ export function runStdio(config: Config, tracing: Tracing | null, log: Logger, i
     releaseStdin();
     childOut.destroy();
     childIn.destroy();
-    tapSafely(() => tap?.close('no_response'));
+    if (ch) tap?.close(ch, 'no_response');
     await flush();
     stdout.off('error', onStdoutError);
     resolveExit(code);

@@ -1,16 +1,18 @@
 // WebSocket bridge. The upstream is connected first and the client accepted only then, so a dead
 // upstream is a clean HTTP 502 rather than an accepted socket that closes at once. After that,
-// messages, pings and close codes are mirrored; text frames pass through the MessageTap.
+// messages, pings and close codes are mirrored; text frames pass through the tap, one connection
+// being one correlation scope.
 import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { RawData, WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { ProxyError, upstreamError } from '../errors';
 import type { Logger } from '../log';
+import { Scope } from '../pipeline/scope';
+import { Channel, Tap, isSessionEra } from '../pipeline/tap';
+import type { ProxyCounters } from '../tracing/metrics';
 import { extractHeaders } from '../tracing/propagation';
-import type { Tracing } from '../tracing/spans';
 import { clientHeaders, connInfo, header, requestPath, upstreamHeaders } from './headers';
-import { MessageTap } from './message-tap';
 
 /** Above this many unsent bytes toward one peer, stop reading from the other. */
 const HIGH_WATER = 1 << 20;
@@ -18,10 +20,10 @@ const HIGH_WATER = 1 << 20;
 const FORWARDED = /^(?:host|authorization|cookie|origin|user-agent|mcp-.+|x-forwarded-.+|traceparent|tracestate|baggage|b3|x-b3-.+)$/;
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
-interface Bridge { readonly client: WebSocket; readonly upstream: WebSocket; readonly tap: MessageTap | null; done: boolean }
+interface Bridge { readonly client: WebSocket; readonly upstream: WebSocket; readonly ch: Channel | null; done: boolean }
 
 export class WebSocketBridge {
-  private readonly origin: string;
+  private readonly origin: URL;
   private readonly wss: WebSocketServer;
   /** The upstream's 101 for each client handshake in progress: its subprotocol and headers are the client's. */
   private readonly accepted = new WeakMap<IncomingMessage, { protocol: string; headers: string[] }>();
@@ -32,10 +34,11 @@ export class WebSocketBridge {
 
   constructor(
     readonly config: Config,
-    readonly tracing: Tracing | null,
+    readonly tap: Tap | null,
     readonly log: Logger,
+    private readonly stats: ProxyCounters,
   ) {
-    this.origin = `${config.upstream.protocol === 'https:' ? 'wss:' : 'ws:'}//${config.upstream.host}`;
+    this.origin = new URL(`${config.upstream.protocol === 'https:' ? 'wss:' : 'ws:'}//${config.upstream.host}`);
     // autoPong off on both sides: pings are forwarded and the far peer's own pong comes back.
     this.wss = new WebSocketServer({
       noServer: true, perMessageDeflate: false, clientTracking: false, autoPong: false,
@@ -50,9 +53,9 @@ export class WebSocketBridge {
     // Checked before the upstream is dialled, so a malformed request costs no upstream connection.
     if (path === null || !isWebSocketHandshake(req)) return refuse(socket, 400, 'mcp-trace-proxy: expected a WebSocket handshake with an origin-form target');
     let upstream: WebSocket;
+    const bare = path.split('?')[0]; // for logs: a query string may carry keys or tokens
     try {
-      // Concatenated, not resolved: a path like //evil.example/x must stay a path on the upstream.
-      upstream = new WebSocket(this.origin + path, protocolsOf(req), {
+      upstream = new WebSocket(upstreamUrl(this.origin, path), protocolsOf(req), {
         headers: this.forwardedHeaders(req), perMessageDeflate: false, autoPong: false, followRedirects: false,
       });
     } catch {
@@ -69,7 +72,7 @@ export class WebSocketBridge {
     };
     const fail = (e: ProxyError, quiet = false) => {
       if (!settle()) return;
-      if (!quiet) this.log.warn('websocket upstream handshake failed', { code: e.code, path: path.split('?')[0], cause: (e.cause as Error | undefined)?.message ?? e.message });
+      if (!quiet) this.log.warn('websocket upstream handshake failed', { code: e.code, path: bare, cause: (e.cause as Error | undefined)?.message ?? e.message });
       refuse(socket, e.httpStatus, `mcp-trace-proxy: ${e.message}`);
       upstream.terminate();
     };
@@ -87,7 +90,7 @@ export class WebSocketBridge {
     upstream.on('unexpected-response', (_ureq, res) => {
       if (!settle()) return;
       // The upstream answered in HTTP (401, 403 from an Origin check, 404…): that answer is the client's.
-      this.log.warn('websocket upgrade refused by the upstream', { code: 'MTP_UPSTREAM_ERROR', status: res.statusCode, path });
+      this.log.warn('websocket upgrade refused by the upstream', { code: 'MTP_UPSTREAM_ERROR', status: res.statusCode, path: bare });
       relayResponse(socket, res, this.config.upstreamTimeoutMs);
     });
     let upgraded: IncomingMessage | undefined;
@@ -118,12 +121,18 @@ export class WebSocketBridge {
   }
 
   private bridge(req: IncomingMessage, client: WebSocket, upstream: WebSocket): void {
-    const t = this.tracing;
-    const tap = t ? new MessageTap(t, connInfo(req, 'websocket', header(req.headers, 'sec-websocket-version') ?? '13', header(req.headers, 'mcp-session-id')), extractHeaders(t.propagator, req.headers), this.config.injectMeta, this.config.maxBodyBytes) : null;
-    const b: Bridge = { client, upstream, tap, done: false };
+    const tap = this.tap;
+    const ch = tap && tap.channel(
+      Scope.connection('websocket'),
+      connInfo(req, 'websocket', header(req.headers, 'sec-websocket-version') ?? '13', header(req.headers, 'mcp-session-id')),
+      extractHeaders(tap.tracing.propagator, req.headers),
+      isSessionEra(header(req.headers, 'mcp-protocol-version')),
+    );
+    const b: Bridge = { client, upstream, ch, done: false };
     this.bridges.add(b);
-    this.relay(client, upstream, tap && ((text) => tap.fromClient(text)));
-    this.relay(upstream, client, tap && ((text) => (tap.fromServer(text), text)));
+    this.stats.openStreams++;
+    this.relay(client, upstream, tap && ch && ((text) => tap.fromClient(ch, text)));
+    this.relay(upstream, client, tap && ch && ((text) => (tap.fromServer(ch, text), null)));
     client.on('close', (code, reason) => {
       this.finish(b, 'client_abort');
       mirrorClose(upstream, code, reason, 1001, 'client went away');
@@ -141,12 +150,13 @@ export class WebSocketBridge {
   private finish(b: Bridge, why: 'client_abort' | 'no_response' | 'shutdown'): void {
     if (b.done) return;
     b.done = true;
-    b.tap?.close(why);
+    this.stats.openStreams--;
+    if (b.ch) this.tap?.close(b.ch, why);
     this.bridges.delete(b);
   }
 
   /** Mirrors messages and pings from one peer to the other. `tap` sees text frames within the size limit. */
-  private relay(from: WebSocket, to: WebSocket, tap: ((text: string) => string) | null): void {
+  private relay(from: WebSocket, to: WebSocket, tap: ((text: string) => string | null) | null): void {
     // Backpressure with ws's public API: when `to` has more than HIGH_WATER unsent bytes, stop reading
     // `from` (pause() stops its socket, so TCP pushes back on that peer); each completed send checks
     // whether `to` has drained enough to read again.
@@ -161,13 +171,8 @@ export class WebSocketBridge {
       let out: Buffer | string = buf;
       if (tap && !isBinary && buf.length <= this.config.maxBodyBytes) {
         const text = buf.toString('utf8');
-        try {
-          const tapped = tap(text);
-          if (tapped !== text) out = tapped; // unchanged text goes as the original bytes
-        } catch (err) {
-          // A tracing fault must not cost the message, nor the process (this runs in a ws event).
-          this.log.error('websocket message tap failed', { error: (err as Error).message });
-        }
+        const tapped = tap(text); // never throws: a tracing fault forwards the frame unchanged
+        if (tapped !== null && tapped !== text) out = tapped; // unchanged text goes as the original bytes
       }
       to.send(out, { binary: isBinary }, drained);
       if (to.bufferedAmount > HIGH_WATER) from.pause();
@@ -197,6 +202,18 @@ function isWebSocketHandshake(req: IncomingMessage): boolean {
     && WS_KEY.test(header(req.headers, 'sec-websocket-key') ?? '') && (version === '13' || version === '8');
 }
 
+/**
+ * The upstream URL: the configured origin with the request's path and query set on it, never
+ * resolved against it, so a path like //evil.example/x stays a path on the upstream.
+ */
+function upstreamUrl(origin: URL, path: string): string {
+  const u = new URL(origin);
+  const q = path.indexOf('?');
+  u.pathname = q < 0 ? path : path.slice(0, q);
+  u.search = q < 0 ? '' : path.slice(q);
+  return u.href;
+}
+
 function protocolsOf(req: IncomingMessage): string[] {
   const raw = req.headers['sec-websocket-protocol'];
   return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
@@ -205,7 +222,7 @@ function protocolsOf(req: IncomingMessage): string[] {
 
 
 /** An HTTP answer on the raw upgrade socket, which is then closed. */
-function refuse(socket: Duplex, status: number, text: string): void {
+export function refuse(socket: Duplex, status: number, text: string): void {
   if (!socket.writable) return void socket.destroy();
   const body = `${text}\n`;
   socket.end(

@@ -1,6 +1,7 @@
 // Pure builders of span names and attributes from JSON-RPC messages (OTel MCP semantic conventions).
 import type { Attributes } from '@opentelemetry/api';
 import { RpcMessage, metaOf, str } from '../jsonrpc/parse';
+import type { MetricLabels } from './labels';
 import * as sc from './semconv';
 
 /** Where a message came from: the transport and its peers. */
@@ -46,7 +47,8 @@ export function requestAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
     const uri = str(m.params, 'uri');
     if (uri !== undefined) a[sc.ATTR_MCP_RESOURCE_URI] = uri;
   }
-  if (m.id !== undefined) a[sc.ATTR_JSONRPC_REQUEST_ID] = String(m.id);
+  // The string form; a number as the client wrote it (2^53+1 stays 2^53+1).
+  if (m.id !== undefined) a[sc.ATTR_JSONRPC_REQUEST_ID] = typeof m.id === 'string' ? m.id : m.idText ?? String(m.id);
   const version = protocolVersionOf(m) ?? conn.mcpProtocolVersion;
   if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = version;
   if (conn.sessionId) a[sc.ATTR_MCP_SESSION_ID] = conn.sessionId;
@@ -61,25 +63,26 @@ export function requestAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
 }
 
 /**
- * The low-cardinality subset for operation metrics: no ids, URIs or addresses. Computed whether or
- * not the span is sampled, so metrics count every operation.
+ * The low-cardinality subset for operation metrics: no ids, URIs or addresses, and every value
+ * client-written bounded by `labels`. Computed whether or not the span is sampled, so metrics
+ * count every operation.
  */
-export function metricAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
-  const a: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: m.method, [sc.ATTR_NETWORK_TRANSPORT]: conn.transport };
+export function metricAttributes(m: RpcMessage, conn: ConnInfo, labels: MetricLabels): Attributes {
+  const a: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: labels.method(m.method as string), [sc.ATTR_NETWORK_TRANSPORT]: conn.transport };
   const t = targetOf(m);
   if (t.tool !== undefined) {
-    a[sc.ATTR_GEN_AI_TOOL_NAME] = t.tool;
+    a[sc.ATTR_GEN_AI_TOOL_NAME] = labels.name('tool', t.tool);
     a[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
   }
-  if (t.prompt !== undefined) a[sc.ATTR_GEN_AI_PROMPT_NAME] = t.prompt;
+  if (t.prompt !== undefined) a[sc.ATTR_GEN_AI_PROMPT_NAME] = labels.name('prompt', t.prompt);
   const version = protocolVersionOf(m) ?? conn.mcpProtocolVersion;
-  if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = version;
+  if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = labels.protocolVersion(version);
   if (conn.protocolName) a[sc.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
   return a;
 }
 
 /** The protocol version a request names itself: initialize's params, or the stateless `_meta` key (2026-07-28). */
-function protocolVersionOf(m: RpcMessage): string | undefined {
+export function protocolVersionOf(m: RpcMessage): string | undefined {
   if (m.method === 'initialize') return str(m.params, 'protocolVersion');
   return str(metaOf(m), 'io.modelcontextprotocol/protocolVersion');
 }

@@ -23,12 +23,14 @@ export interface ProxyCounters {
   openStreams: number;
   activeSessions: number;
   spanExportFailures: number;
+  /** Pending requests dropped unanswered: expired, or evicted by the bounds. */
+  pendingDropped: number;
 }
 
 export function newCounters(): ProxyCounters {
   return {
     requests: 0, unparsedBodies: 0, oversizedBodies: 0, upstreamErrors: {}, clientMessages: 0, serverMessages: 0,
-    openStreams: 0, activeSessions: 0, spanExportFailures: 0,
+    openStreams: 0, activeSessions: 0, spanExportFailures: 0, pendingDropped: 0,
   };
 }
 
@@ -71,6 +73,7 @@ export class Metrics {
     counter(sc.METRIC_PROXY_UNPARSED_BODIES, 'Bodies forwarded untouched because they were not JSON-RPC', () => counters.unparsedBodies);
     counter(sc.METRIC_PROXY_OVERSIZED_BODIES, 'Bodies forwarded untouched because they exceeded --max-body-bytes', () => counters.oversizedBodies);
     counter(sc.METRIC_PROXY_UPSTREAM_ERRORS, 'Upstream failures by kind', () => counters.upstreamErrors, sc.ATTR_ERROR_TYPE);
+    counter(sc.METRIC_PROXY_PENDING_DROPPED, 'Pending requests whose span ended without a response: expired or over the bounds', () => counters.pendingDropped);
     counter(sc.METRIC_PROXY_EXPORT_FAILURES, 'Failed span exports', () => counters.spanExportFailures);
     counter(sc.METRIC_PROXY_MESSAGES, 'JSON-RPC messages forwarded', () => ({ client_to_server: counters.clientMessages, server_to_client: counters.serverMessages }), sc.ATTR_MESSAGE_DIRECTION);
     const gauge = (name: string, description: string, read: () => number) =>

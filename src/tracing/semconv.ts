@@ -28,6 +28,8 @@ export const ATTR_CLIENT_PORT = 'client.port' as const;
 // (`input_required` is an interim answer, not an error), and why a span has no response.
 export const ATTR_MCP_RESULT_TYPE = 'mcp.result.type' as const;
 export const ATTR_MCP_PROXY_OUTCOME = 'mcp_trace_proxy.outcome' as const;
+/** How many notifications related to the operation (progress, log messages, a stream's). */
+export const ATTR_MCP_PROXY_NOTIFICATIONS = 'mcp_trace_proxy.notifications' as const;
 
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool' as const;
 export const ERROR_TYPE_TOOL_ERROR = 'tool_error' as const;
@@ -36,6 +38,8 @@ export const ERROR_TYPE_TOOL_ERROR = 'tool_error' as const;
 export const EVENT_PROGRESS = 'mcp.progress' as const;
 export const EVENT_LOG_MESSAGE = 'mcp.log_message' as const;
 export const EVENT_CANCELLED = 'mcp.cancelled' as const;
+/** Any other notification on the operation's stream (e.g. a subscriptions/listen stream's), by method. */
+export const EVENT_NOTIFICATION = 'mcp.notification' as const;
 export const ATTR_EVENT_PROGRESS = 'mcp.progress.value' as const;
 export const ATTR_EVENT_PROGRESS_TOTAL = 'mcp.progress.total' as const;
 export const ATTR_EVENT_LOG_LEVEL = 'mcp.log.level' as const;
@@ -55,5 +59,6 @@ export const METRIC_PROXY_OVERSIZED_BODIES = 'mcp_trace_proxy.bodies.oversized' 
 export const METRIC_PROXY_UPSTREAM_ERRORS = 'mcp_trace_proxy.upstream.errors' as const;
 export const METRIC_PROXY_OPEN_STREAMS = 'mcp_trace_proxy.streams.open' as const;
 export const METRIC_PROXY_ACTIVE_SESSIONS = 'mcp_trace_proxy.sessions.active' as const;
+export const METRIC_PROXY_PENDING_DROPPED = 'mcp_trace_proxy.pending.dropped' as const;
 export const METRIC_PROXY_EXPORT_FAILURES = 'mcp_trace_proxy.span_export.failures' as const;
 export const ATTR_MESSAGE_DIRECTION = 'mcp_trace_proxy.direction' as const;

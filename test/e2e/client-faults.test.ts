@@ -169,7 +169,7 @@ test('a request line that is never finished is not forwarded, and a garbage requ
 
 test('JSON nested 100,000 deep in params reaches the upstream unchanged but for the injected _meta', async () => {
   upstream = await startRawUpstream();
-  const p = (px = await startProxy(upstream.url));
+  const p = (px = await startProxy(upstream.url, { injectMeta: 'always' }));
   const depth = 100_000;
   const deep = '{"k":['.repeat(depth / 2) + '1' + ']}'.repeat(depth / 2);
   const body = rpc(7, `{"name":"deep","arguments":{"x":${deep}}}`);

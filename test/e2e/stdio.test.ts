@@ -202,7 +202,8 @@ describe('with an inline line-echo server', () => {
   const raw = (m: Record<string, any>): Buffer => Buffer.from((m.result?.raw ?? m.params?.raw) as string, 'base64');
 
   test('the server receives params._meta.traceparent naming the proxy span; bytes are kept exactly', async () => {
-    const p = startRaw(['--max-body-bytes', '1kb'], [process.execPath, echoServer]);
+    // Sessionless raw lines: only `always` creates a _meta (auto waits for a session-era initialize).
+    const p = startRaw(['--max-body-bytes', '1kb', '--inject-meta', 'always'], [process.execPath, echoServer]);
     const stdin = p.child.stdin!;
     const big = JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'tools/call', params: { name: 'big', arguments: { pad: 'x'.repeat(3000) } } });
     const invalidUtf8 = Buffer.concat([Buffer.from('{"jsonrpc":"2.0","method":"notifications/x","params":{"s":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);

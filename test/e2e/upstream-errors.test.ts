@@ -80,9 +80,9 @@ test('connection reset before the response: 502', async () => {
   expect(JSON.parse(res.body)).toMatchObject({ id: 4, error: { data: { code: 'MTP_UPSTREAM_RESET' } } });
 });
 
-test('reset in the middle of a JSON body: still a clean 502 for the owed response', async () => {
+test('reset before the first body byte: still a clean 502 for the owed response', async () => {
   const url = await listen(net.createServer((sock) => sock.once('data', () => {
-    sock.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"jsonrpc":"2.0","id":5,');
+    sock.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n');
     setTimeout(() => sock.resetAndDestroy(), 20);
   })));
   px = await startProxy(url);
@@ -91,6 +91,21 @@ test('reset in the middle of a JSON body: still a clean 502 for the owed respons
   expect(JSON.parse(res.body)).toMatchObject({ id: 5, error: { data: { code: 'MTP_UPSTREAM_RESET' } } });
   const span = await px.span('tools/list');
   expect(span.status.code).toBe(SpanStatusCode.ERROR);
+});
+
+test('reset in the middle of a JSON body: the client gets the bytes that came, then a broken connection, not a short body', async () => {
+  const url = await listen(net.createServer((sock) => sock.once('data', () => {
+    sock.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"jsonrpc":"2.0","id":5,');
+    setTimeout(() => sock.resetAndDestroy(), 20);
+  })));
+  px = await startProxy(url);
+  const res = await fetch(px.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"jsonrpc":"2.0","id":5,"method":"tools/list"}' });
+  expect(res.status).toBe(200); // relayed as it came: the status and the first bytes were already on their way
+  await expect(res.text()).rejects.toThrow();
+  const span = await px.span('tools/list');
+  expect(span.status.code).toBe(SpanStatusCode.ERROR);
+  expect(span.attributes['error.type']).toBe('MTP_UPSTREAM_RESET');
+  expect(px.proxy.stats.upstreamErrors.MTP_UPSTREAM_RESET).toBe(1);
 });
 
 test('an HTTP error from the upstream passes through and marks the span', async () => {

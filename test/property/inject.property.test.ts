@@ -6,6 +6,9 @@
 import fc from 'fast-check';
 import { TRACE_META_KEYS, TraceFields, spliceMeta } from '../../src/jsonrpc/inject';
 
+/** The splice with `_meta` created where absent (the session-era case); the rule itself is tested in test/unit/inject-rule.test.ts. */
+const splice = (text: string, fields: readonly (TraceFields | null)[]) => spliceMeta(text, fields.map((f) => f && { fields: f, create: true }));
+
 const RUNS = { numRuns: 400 };
 
 // ---------------------------------------------------------------------------------------------
@@ -252,17 +255,19 @@ function hasTraceKeys(v: Json): boolean {
 }
 
 /**
- * `after` (decoded result) equals `before` (decoded input) except that params._meta holds exactly
- * the trace keys of `fields`, with params and _meta created if they were absent.
+ * `after` (decoded result) equals `before` (decoded input) except that params._meta holds the
+ * trace keys of `fields` (others as they were), with params and _meta created if they were absent.
  */
 function expectInjected(before: Json, after: Json, fields: TraceFields): void {
   expect(isObject(after.params)).toBe(true);
   const params = after.params as Json;
   expect(isObject(params._meta)).toBe(true);
   const meta = params._meta as Json;
+  const sent = isObject(before.params) && isObject(before.params._meta) ? before.params._meta : {};
   for (const k of TRACE_META_KEYS) {
-    expect(has(meta, k)).toBe(fields[k] !== undefined);
+    // A key written now replaces the client's; one not written stays as the client sent it.
     if (fields[k] !== undefined) expect(meta[k]).toBe(fields[k]);
+    else expect(meta[k]).toEqual(sent[k]);
   }
   for (const k of TRACE_META_KEYS) delete meta[k];
   if (!has(before, 'params')) {
@@ -318,7 +323,7 @@ describe('spliceMeta never throws', () => {
   it('on arbitrary strings', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fieldsList, (s, fields) => {
-        const out = spliceMeta(s, fields);
+        const out = splice(s, fields);
         expect(out === null || typeof out === 'string').toBe(true);
       }),
       { numRuns: 2000 },
@@ -329,7 +334,7 @@ describe('spliceMeta never throws', () => {
     const token = fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '\\', '"params"', '"_meta"', '"traceparent"', '"id"', '1', 'null', ' ', '\n', '"x"', '"\\u005fmeta"');
     fc.assert(
       fc.property(fc.array(token, { maxLength: 40 }), fieldsList, (parts, fields) => {
-        expect(() => spliceMeta(parts.join(''), fields)).not.toThrow();
+        expect(() => splice(parts.join(''), fields)).not.toThrow();
       }),
       { numRuns: 3000 },
     );
@@ -340,7 +345,7 @@ describe('spliceMeta never throws', () => {
       fc.property(message, style, fc.nat(), fieldsArb(0), (msg, st, cut, fields) => {
         const text = serialize(msg, st);
         const prefix = text.slice(0, cut % (text.length + 1));
-        expect(() => spliceMeta(prefix, [fields])).not.toThrow();
+        expect(() => splice(prefix, [fields])).not.toThrow();
       }),
       RUNS,
     );
@@ -349,7 +354,7 @@ describe('spliceMeta never throws', () => {
   it('on arbitrary JSON: a non-null result is valid JSON', () => {
     fc.assert(
       fc.property(fc.json({ maxDepth: 5 }), fieldsList, (text, fields) => {
-        const out = spliceMeta(text, fields);
+        const out = splice(text, fields);
         if (out !== null) expect(() => JSON.parse(out)).not.toThrow();
       }),
       RUNS,
@@ -363,7 +368,7 @@ describe('spliceMeta on generated JSON-RPC messages', () => {
       fc.property(message, style, fieldsArb(0), (msg, st, fields) => {
         const input = serialize(msg, st);
         const before = JSON.parse(input) as Json;
-        const out = spliceMeta(input, [fields]);
+        const out = splice(input, [fields]);
         if (!injectable(before)) return void expect(out).toBeNull();
         expect(out).not.toBeNull();
         const after = JSON.parse(out!) as Json;
@@ -382,8 +387,8 @@ describe('spliceMeta on generated JSON-RPC messages', () => {
   it('a null entry leaves the message alone', () => {
     fc.assert(
       fc.property(message, style, (msg, st) => {
-        expect(spliceMeta(serialize(msg, st), [null])).toBeNull();
-        expect(spliceMeta(serialize(msg, st), [])).toBeNull();
+        expect(splice(serialize(msg, st), [null])).toBeNull();
+        expect(splice(serialize(msg, st), [])).toBeNull();
       }),
       { numRuns: 100 },
     );
@@ -407,7 +412,7 @@ describe('spliceMeta on generated JSON-RPC messages', () => {
       fc.property(batch, style, ([items, fields], st) => {
         const input = serialize({ t: 'arr', items }, st);
         const before = JSON.parse(input) as unknown[];
-        const out = spliceMeta(input, fields);
+        const out = splice(input, fields);
         const changes = before.map((v, i) => fields[i] !== null && injectable(v));
         if (!changes.some(Boolean)) return void expect(out).toBeNull();
         expect(out).not.toBeNull();

@@ -1,7 +1,7 @@
 // Property-based tests for src/jsonrpc/parse.ts parseBody: it never throws, whatever the text,
 // and a JSON-RPC message keeps its id with the type it had on the wire.
 import fc from 'fast-check';
-import { RpcMessage, idKey, parseBody } from '../../src/jsonrpc/parse';
+import { RpcMessage, parseBody } from '../../src/jsonrpc/parse';
 
 const RUNS = { numRuns: 500 };
 
@@ -43,7 +43,7 @@ const isId = (v: unknown): boolean => typeof v === 'string' || (typeof v === 'nu
 
 /** The classification JSON-RPC 2.0 asks for, written independently of the implementation. */
 function expectedKind(v: unknown): RpcMessage['kind'] | null {
-  if (!isObject(v)) return null;
+  if (!isObject(v) || v.jsonrpc !== '2.0') return null;
   if (typeof v.method === 'string') {
     if (isId(v.id)) return 'request';
     if (v.id === undefined) return 'notification';
@@ -59,7 +59,7 @@ function checkMessage(m: RpcMessage, decoded: Shaped): void {
     // The id keeps its type: "1" stays a string and 1 a number, and they key differently.
     expect(typeof m.id).toBe(typeof decoded.id);
     expect(m.id).toBe(decoded.id);
-    expect(idKey(m.id!)).toBe(typeof decoded.id === 'number' ? `n:${decoded.id}` : `s:${decoded.id}`);
+    expect(m.idText).toBe(typeof decoded.id === 'number' ? String(decoded.id) : JSON.stringify(decoded.id));
     expect(m.method).toBe(decoded.method);
   } else if (m.kind === 'notification') {
     expect(m.id).toBeUndefined();

@@ -3,7 +3,7 @@
 // multi-byte UTF-8 characters and CRLF pairs included), the tapped events equal those from the
 // whole stream in one chunk, and equal the generated events.
 import fc from 'fast-check';
-import { SseEvent, SseParser } from '../../src/proxy/sse';
+import { SseEvent, SseParser } from '../../src/pipeline/sse';
 
 const MAX = 1 << 20;
 

@@ -35,7 +35,8 @@ describe('defaults', () => {
       adminHost: '127.0.0.1',
       adminPort: 9464,
       serviceName: 'mcp-trace-proxy',
-      injectMeta: true,
+      injectMeta: 'auto',
+      metricMaxTools: 100,
       preserveHost: true,
       maxBodyBytes: 4 * 1024 * 1024,
       upstreamTimeoutMs: 30_000,
@@ -72,7 +73,10 @@ describe('every flag, from argv and from MCP_TRACE_PROXY_<FLAG>', () => {
     ['admin-port', '9999', 'adminPort', 9999],
     ['admin-host', '10.0.0.1', 'adminHost', '10.0.0.1'],
     ['service-name', 'my-svc', 'serviceName', 'my-svc'],
-    ['inject-meta', 'false', 'injectMeta', false],
+    ['inject-meta', 'false', 'injectMeta', 'never'],
+    ['inject-meta', 'always', 'injectMeta', 'always'],
+    ['inject-meta', 'never', 'injectMeta', 'never'],
+    ['metric-max-tools', '7', 'metricMaxTools', 7],
     ['preserve-host', 'false', 'preserveHost', false],
     ['max-body-bytes', '512kb', 'maxBodyBytes', 512 * 1024],
     ['upstream-timeout', '5s', 'upstreamTimeoutMs', 5000],
@@ -122,7 +126,7 @@ describe('every flag, from argv and from MCP_TRACE_PROXY_<FLAG>', () => {
     const c = cfg([...U, '--port', '2222', '--no-inject-meta', '--upstream-timeout', '2s'], env);
     expect(c.upstream.href).toBe(UP);
     expect(c.port).toBe(2222);
-    expect(c.injectMeta).toBe(false);
+    expect(c.injectMeta).toBe('never');
     expect(c.upstreamTimeoutMs).toBe(2000);
   });
 
@@ -140,14 +144,18 @@ describe('every flag, from argv and from MCP_TRACE_PROXY_<FLAG>', () => {
 });
 
 describe('booleans', () => {
-  it('--no-inject-meta and --no-preserve-host', () => {
+  it('--no-inject-meta (never) and --no-preserve-host', () => {
     const c = cfg([...U, '--no-inject-meta', '--no-preserve-host']);
-    expect(c.injectMeta).toBe(false);
+    expect(c.injectMeta).toBe('never');
     expect(c.preserveHost).toBe(false);
   });
 
-  it('--inject-meta alone is true, also over an env false', () => {
-    expect(cfg([...U, '--inject-meta'], { MCP_TRACE_PROXY_INJECT_META: 'false' }).injectMeta).toBe(true);
+  it('--inject-meta alone is auto, also over an env false; the old booleans map to auto and never', () => {
+    expect(cfg([...U, '--inject-meta'], { MCP_TRACE_PROXY_INJECT_META: 'false' }).injectMeta).toBe('auto');
+    expect(cfg([...U, '--inject-meta', '--port', '1']).injectMeta).toBe('auto');
+    expect(cfg(U, { MCP_TRACE_PROXY_INJECT_META: 'true' }).injectMeta).toBe('auto');
+    expect(cfg(U, { MCP_TRACE_PROXY_INJECT_META: 'ALWAYS' }).injectMeta).toBe('always');
+    expect(configError([...U, '--inject-meta=maybe']).message).toContain('--inject-meta: invalid value "maybe"; expected auto, always or never');
   });
 
   it.each([
@@ -158,7 +166,7 @@ describe('booleans', () => {
     ['False', false],
     ['0', false],
   ])('env %s → %s', (raw, expected) => {
-    expect(cfg(U, { MCP_TRACE_PROXY_INJECT_META: raw }).injectMeta).toBe(expected);
+    expect(cfg(U, { MCP_TRACE_PROXY_PRESERVE_HOST: raw }).preserveHost).toBe(expected);
   });
 
   it('a bad env boolean names the variable and says true or false', () => {
@@ -311,7 +319,8 @@ describe('command line errors and exits', () => {
     expect(r.kind).toBe('exit');
     if (r.kind !== 'exit') return;
     expect(r.output).toContain('--upstream');
-    expect(r.output).toContain('--no-inject-meta');
+    expect(r.output).toContain('--inject-meta');
+    expect(r.output).toContain('--metric-max-tools');
     expect(r.output).toContain('MCP_TRACE_PROXY_');
   });
 
@@ -432,10 +441,10 @@ describe('OTEL_* variables', () => {
 
 describe('configFrom', () => {
   it('fills defaults, applies overrides, and freezes', () => {
-    const c = configFrom({ upstream: UP, port: 0, injectMeta: false });
+    const c = configFrom({ upstream: UP, port: 0, injectMeta: 'never' });
     expect(c.upstream.href).toBe(UP);
     expect(c.port).toBe(0);
-    expect(c.injectMeta).toBe(false);
+    expect(c.injectMeta).toBe('never');
     expect(c.host).toBe('127.0.0.1');
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -448,13 +457,13 @@ describe('configFrom', () => {
 describe('boolean flag values', () => {
   const UP = ['--upstream', 'http://127.0.0.1:3001/mcp'];
   it('a bad boolean flag value is rejected, not read as false', () => {
-    expect(() => parseConfig([...UP, '--inject-meta=maybe'], {})).toThrow(/--inject-meta: invalid value "maybe"; expected true or false/);
+    expect(() => parseConfig([...UP, '--preserve-host=maybe'], {})).toThrow(/--preserve-host: invalid value "maybe"; expected true or false/);
   });
   it('--preserve-host=1 means true, as MCP_TRACE_PROXY_PRESERVE_HOST=1 does', () => {
     const flag = parseConfig([...UP, '--preserve-host=1'], { MCP_TRACE_PROXY_PRESERVE_HOST: '0' });
     expect(flag.kind === 'config' && flag.config.preserveHost).toBe(true);
     const off = parseConfig([...UP, '--inject-meta=false'], {});
-    expect(off.kind === 'config' && off.config.injectMeta).toBe(false);
+    expect(off.kind === 'config' && off.config.injectMeta).toBe('never');
   });
 });
 
@@ -463,6 +472,15 @@ describe('--stdio', () => {
     const r = parseConfig(['--stdio', '--', 'node', 'server.js', '--port', '007'], {});
     expect(r.kind === 'config' && r.config.stdio).toEqual({ command: 'node', args: ['server.js', '--port', '007'] });
     expect(r.kind === 'config' && r.config.adminPort).toBeNull();
+  });
+  it('takes the command without -- too, from the first argument that is not an option or its value', () => {
+    const r = parseConfig(['--log-level', 'debug', '--stdio', '--no-ui', '--max-body-bytes=1mb', '--admin-port', '0', 'node', 'server.js', '--port', '007'], {});
+    expect(r.kind === 'config' && r.config.stdio).toEqual({ command: 'node', args: ['server.js', '--port', '007'] });
+    expect(r.kind === 'config' && r.config.logLevel).toBe('debug');
+    expect(r.kind === 'config' && r.config.adminPort).toBe(0);
+    expect(r.kind === 'config' && r.config.port).toBe(8080); // the server's --port is the server's
+    const env = parseConfig(['npx', '-y', 'server-everything'], { MCP_TRACE_PROXY_STDIO: 'true' });
+    expect(env.kind === 'config' && env.config.stdio).toEqual({ command: 'npx', args: ['-y', 'server-everything'] });
   });
   it('needs a command, and excludes --upstream', () => {
     expect(() => parseConfig(['--stdio'], {})).toThrow(/--stdio needs the server command after --/);

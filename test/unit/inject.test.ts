@@ -2,6 +2,9 @@
 // `params._meta` is preserved; the trace keys are inserted (or replace the old trace keys).
 import { TRACE_META_KEYS, TraceFields, spliceMeta } from '../../src/jsonrpc/inject';
 
+/** The splice with `_meta` created where absent (the session-era case); the rule itself is tested in test/unit/inject-rule.test.ts. */
+const splice = (text: string, fields: readonly (TraceFields | null)[]) => spliceMeta(text, fields.map((f) => f && { fields: f, create: true }));
+
 const TP = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const TS = 'rojo=00f067aa0ba902b7,congo=t61rcWkgMzE';
 const BG = 'userId=alice,serverNode=DF%2028';
@@ -28,66 +31,66 @@ function count(haystack: string, needle: string): number {
 describe('spliceMeta: where the fields go', () => {
   it('no params: adds params._meta before the final }', () => {
     const input = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
-    expect(spliceMeta(input, [ALL])).toBe(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{${F}}}}`);
+    expect(splice(input, [ALL])).toBe(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{${F}}}}`);
   });
 
   it('no params, odd whitespace and trailing newline: only the insertion changes', () => {
     const input = '\n { "jsonrpc" : "2.0" ,\t"id": 1, "method":"ping"  }\r\n';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(out).toBe(`\n { "jsonrpc" : "2.0" ,\t"id": 1, "method":"ping"  ,"params":{"_meta":{${F}}}}\r\n`);
     expect(JSON.parse(out).params._meta).toEqual(ALL);
   });
 
   it('an empty message object gets params without a leading comma', () => {
-    expect(spliceMeta('{}', [ALL])).toBe(`{"params":{"_meta":{${F}}}}`);
+    expect(splice('{}', [ALL])).toBe(`{"params":{"_meta":{${F}}}}`);
   });
 
   it('params without _meta: _meta becomes its first member', () => {
     const input = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1,"b":2}}}';
-    const out = spliceMeta(input, [ALL]);
+    const out = splice(input, [ALL]);
     expect(out).toBe(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"_meta":{${F}},"name":"add","arguments":{"a":1,"b":2}}}`);
     expect(JSON.parse(out!).params).toEqual({ _meta: ALL, name: 'add', arguments: { a: 1, b: 2 } });
   });
 
   it('params before method: still the top-level params', () => {
     const input = '{"params":{"x":{"params":{}}},"id":"a","method":"m","jsonrpc":"2.0"}';
-    expect(spliceMeta(input, [ALL])).toBe(`{"params":{"_meta":{${F}},"x":{"params":{}}},"id":"a","method":"m","jsonrpc":"2.0"}`);
+    expect(splice(input, [ALL])).toBe(`{"params":{"_meta":{${F}},"x":{"params":{}}},"id":"a","method":"m","jsonrpc":"2.0"}`);
   });
 
   it('empty params {}', () => {
-    expect(spliceMeta('{"jsonrpc":"2.0","id":1,"method":"m","params":{}}', [ALL])).toBe(
+    expect(splice('{"jsonrpc":"2.0","id":1,"method":"m","params":{}}', [ALL])).toBe(
       `{"jsonrpc":"2.0","id":1,"method":"m","params":{"_meta":{${F}}}}`,
     );
-    expect(spliceMeta('{"id":1,"method":"m","params":{ \n }}', [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F}} \n }}`);
+    expect(splice('{"id":1,"method":"m","params":{ \n }}', [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F}} \n }}`);
   });
 
   it('empty _meta {}', () => {
-    expect(spliceMeta('{"id":1,"method":"m","params":{"_meta":{},"a":1}}', [ALL])).toBe(
+    expect(splice('{"id":1,"method":"m","params":{"_meta":{},"a":1}}', [ALL])).toBe(
       `{"id":1,"method":"m","params":{"_meta":{${F}},"a":1}}`,
     );
   });
 
   it('existing _meta with other keys keeps them byte-for-byte, odd whitespace included', () => {
     const input = '{"id":1,"method":"tools/call","params":{"name":"x","_meta" :  {  "progressToken" :\t42 ,\n "x":"y"  } }}';
-    const out = spliceMeta(input, [ALL]);
+    const out = splice(input, [ALL]);
     expect(out).toBe(`{"id":1,"method":"tools/call","params":{"name":"x","_meta" :  {${F},  "progressToken" :\t42 ,\n "x":"y"  } }}`);
     expect(JSON.parse(out!).params._meta).toEqual({ ...ALL, progressToken: 42, x: 'y' });
   });
 
   it('writes the keys in TRACE_META_KEYS order whatever the order of `fields`', () => {
     expect(TRACE_META_KEYS).toEqual(['traceparent', 'tracestate', 'baggage']);
-    const out = spliceMeta('{"id":1,"method":"m"}', [{ baggage: BG, tracestate: TS, traceparent: TP }]);
+    const out = splice('{"id":1,"method":"m"}', [{ baggage: BG, tracestate: TS, traceparent: TP }]);
     expect(out).toBe(`{"id":1,"method":"m","params":{"_meta":{${F}}}}`);
   });
 
   it('fields with only traceparent writes only traceparent', () => {
-    const out = spliceMeta('{"id":1,"method":"m","params":{"_meta":{"progressToken":"p"}}}', [{ traceparent: TP }]);
+    const out = splice('{"id":1,"method":"m","params":{"_meta":{"progressToken":"p"}}}', [{ traceparent: TP }]);
     expect(out).toBe(`{"id":1,"method":"m","params":{"_meta":{"traceparent":"${TP}","progressToken":"p"}}}`);
     expect(JSON.parse(out!).params._meta).toEqual({ traceparent: TP, progressToken: 'p' });
   });
 
   it('escapes values so the result is still valid JSON', () => {
-    const out = spliceMeta('{"id":1,"method":"m"}', [{ traceparent: TP, baggage: 'k=a"b\\c' }]);
+    const out = splice('{"id":1,"method":"m"}', [{ traceparent: TP, baggage: 'k=a"b\\c' }]);
     expect(JSON.parse(out!).params._meta).toEqual({ traceparent: TP, baggage: 'k=a"b\\c' });
   });
 });
@@ -97,7 +100,7 @@ describe('spliceMeta: replacing existing trace keys', () => {
     '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"t","_meta":{"traceparent":"00-11111111111111111111111111111111-2222222222222222-01","progressToken":1,"tracestate":"old=1", "baggage" : "old=2","z":[1,2]},"arguments":{}}}';
 
   it('no duplicates, and JSON.parse sees exactly the new values plus the other keys', () => {
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(count(out, '"traceparent"')).toBe(1);
     expect(count(out, '"tracestate"')).toBe(1);
     expect(count(out, '"baggage"')).toBe(1);
@@ -108,7 +111,7 @@ describe('spliceMeta: replacing existing trace keys', () => {
   });
 
   it('bytes outside _meta are untouched', () => {
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     const metaOpen = input.indexOf('"_meta":{') + '"_meta":'.length;
     const metaClose = input.indexOf('},"arguments"');
     expect(out.slice(0, metaOpen + 1)).toBe(input.slice(0, metaOpen + 1));
@@ -118,24 +121,24 @@ describe('spliceMeta: replacing existing trace keys', () => {
 
   it('keeps the other members of _meta byte-for-byte (whitespace around them included)', () => {
     const src = '{"id":1,"method":"m","params":{"_meta":{ "a" : 1 ,"traceparent":"old", "b":"x\\"y" }}}';
-    expect(spliceMeta(src, [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F}, "a" : 1 , "b":"x\\"y" }}}`);
+    expect(splice(src, [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F}, "a" : 1 , "b":"x\\"y" }}}`);
   });
 
   it('_meta that holds only trace keys ends up holding only the new ones', () => {
     const src = '{"id":1,"method":"m","params":{"_meta":{ "traceparent" : "old" }}}';
-    expect(spliceMeta(src, [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F}}}}`);
+    expect(splice(src, [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F}}}}`);
   });
 
   it('a duplicated old traceparent is removed twice over', () => {
     const src = '{"id":1,"method":"m","params":{"_meta":{"traceparent":"a","traceparent":"b"}}}';
-    const out = spliceMeta(src, [{ traceparent: TP }])!;
+    const out = splice(src, [{ traceparent: TP }])!;
     expect(count(out, '"traceparent"')).toBe(1);
     expect(JSON.parse(out).params._meta).toEqual({ traceparent: TP });
   });
 
   it('an old trace key written with escapes is recognised and replaced', () => {
     const src = '{"id":1,"method":"m","params":{"_meta":{"trace\\u0070arent":"old","k":1}}}';
-    const out = spliceMeta(src, [{ traceparent: TP }])!;
+    const out = splice(src, [{ traceparent: TP }])!;
     expect(out).not.toContain('old');
     expect(JSON.parse(out).params._meta).toEqual({ traceparent: TP, k: 1 });
   });
@@ -145,7 +148,7 @@ describe('spliceMeta: byte preservation of tricky JSON', () => {
   it('20-digit integers, \\u escapes, \\" and odd whitespace survive; only the insertion differs', () => {
     const input =
       '{ "jsonrpc":"2.0", "id" : 12345678901234567890 ,\n\t"method":"tools/call",\r\n "params" :\t{ "name":"caf\\u00e9", "arguments":{"q":"say \\"hi\\" \\\\ \\/","n":12345678901234567890,"f":1.0E+2,"neg":-0.0,"u":"\\ud83d\\ude00"} }\n}';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     const at = input.indexOf('{ "name"') + 1;
     expect(out).toBe(`${input.slice(0, at)}"_meta":{${F}},${input.slice(at)}`);
     expect(withoutInsertion(input, out)).toBe(input);
@@ -159,47 +162,47 @@ describe('spliceMeta: byte preservation of tricky JSON', () => {
 
   it('strings that look like structure ({, }, ", params, _meta) inside values are not mistaken for it', () => {
     const input = '{"id":"{\\"params\\":{}}","method":"m","x":"}]","params":{"s":"\\"_meta\\":{","_meta":{"k":"{}"}}}';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(out).toBe(input.replace('"_meta":{"k"', `"_meta":{${F},"k"`));
     expect(JSON.parse(out).params).toEqual({ s: '"_meta":{', _meta: { ...ALL, k: '{}' } });
   });
 
   it('big integers inside an existing _meta survive a replacement', () => {
     const input = '{"id":1,"method":"m","params":{"_meta":{"traceparent":"old","big":12345678901234567890}}}';
-    expect(spliceMeta(input, [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F},"big":12345678901234567890}}}`);
+    expect(splice(input, [ALL])).toBe(`{"id":1,"method":"m","params":{"_meta":{${F},"big":12345678901234567890}}}`);
   });
 
   it('duplicate params keys: the last one gets _meta, as JSON.parse would read it', () => {
     const input = '{"id":1,"method":"m","params":{"a":1},"params":{"b":2}}';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(out).toBe(`{"id":1,"method":"m","params":{"a":1},"params":{"_meta":{${F}},"b":2}}`);
     expect(JSON.parse(out).params).toEqual({ _meta: ALL, b: 2 });
   });
 
   it('duplicate _meta keys: the last one gets the fields', () => {
     const input = '{"id":1,"method":"m","params":{"_meta":{"a":1},"_meta":{"b":2}}}';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(out).toBe(`{"id":1,"method":"m","params":{"_meta":{"a":1},"_meta":{${F},"b":2}}}`);
     expect(JSON.parse(out).params._meta).toEqual({ ...ALL, b: 2 });
   });
 
   it('a params key written with escapes ("\\u0070arams") is the params member', () => {
     const input = '{"id":1,"method":"m","\\u0070arams":{"a":1}}';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(out).toBe(`{"id":1,"method":"m","\\u0070arams":{"_meta":{${F}},"a":1}}`);
     expect(JSON.parse(out).params).toEqual({ _meta: ALL, a: 1 });
   });
 
   it('a _meta key written with escapes is the _meta member', () => {
     const input = '{"id":1,"method":"m","params":{"_m\\u0065ta":{"a":1}}}';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(out).toBe(`{"id":1,"method":"m","params":{"_m\\u0065ta":{${F},"a":1}}}`);
     expect(JSON.parse(out).params._meta).toEqual({ ...ALL, a: 1 });
   });
 
   it('escaped params after a plain one: the escaped (last) one wins', () => {
     const input = '{"id":1,"method":"m","params":{"a":1},"\\u0070arams":{"b":2}}';
-    const out = spliceMeta(input, [ALL])!;
+    const out = splice(input, [ALL])!;
     expect(out).toBe(`{"id":1,"method":"m","params":{"a":1},"\\u0070arams":{"_meta":{${F}},"b":2}}`);
     expect(JSON.parse(out).params).toEqual({ _meta: ALL, b: 2 });
   });
@@ -209,7 +212,7 @@ describe('spliceMeta: byte preservation of tricky JSON', () => {
     const deepArr = '['.repeat(N) + ']'.repeat(N);
     const deepObj = '{"a":'.repeat(N) + '1' + '}'.repeat(N);
     const input = `{"id":1,"method":"m","params":{"arr":${deepArr},"obj":${deepObj},"_meta":{"k":1}}}`;
-    const out = spliceMeta(input, [ALL]);
+    const out = splice(input, [ALL]);
     expect(out).not.toBeNull();
     const at = input.lastIndexOf('"_meta":{') + '"_meta":{'.length;
     expect(out === `${input.slice(0, at)}${F},${input.slice(at)}`).toBe(true);
@@ -218,7 +221,7 @@ describe('spliceMeta: byte preservation of tricky JSON', () => {
   it('deep nesting without _meta: inserted at the start of params', () => {
     const N = 100_000;
     const input = `{"id":1,"method":"m","params":{"arr":${'['.repeat(N) + ']'.repeat(N)}}}`;
-    const out = spliceMeta(input, [{ traceparent: TP }]);
+    const out = splice(input, [{ traceparent: TP }]);
     expect(out === input.replace('"params":{', `"params":{"_meta":{"traceparent":"${TP}"},`)).toBe(true);
   });
 });
@@ -232,7 +235,7 @@ describe('spliceMeta: batches', () => {
   const f3: TraceFields = { traceparent: '00-cccccccccccccccccccccccccccccccc-3333333333333333-01' };
 
   it('each element gets its own fields', () => {
-    const out = spliceMeta(`[${a},${b},${c}]`, [f1, f2, f3])!;
+    const out = splice(`[${a},${b},${c}]`, [f1, f2, f3])!;
     const parsed = JSON.parse(out);
     expect(parsed.map((m: { params: { _meta: unknown } }) => m.params._meta)).toEqual([f1, f2, f3]);
     expect(parsed[1].params.x).toBe(1);
@@ -240,7 +243,7 @@ describe('spliceMeta: batches', () => {
 
   it('a null entry leaves that element byte-for-byte untouched', () => {
     const input = `[ ${a} ,\n ${b}, ${c} ]`;
-    const out = spliceMeta(input, [f1, null, f3])!;
+    const out = splice(input, [f1, null, f3])!;
     expect(out).toBe(
       `[ ${a.slice(0, -1)},"params":{"_meta":{"traceparent":"${f1.traceparent}"}}} ,\n ${b}, ${c.replace('"traceparent":"old"', `"traceparent":"${f3.traceparent}"`)} ]`,
     );
@@ -249,23 +252,23 @@ describe('spliceMeta: batches', () => {
   it('a sparse or short fields array leaves the missing ones alone', () => {
     const fields: (TraceFields | null)[] = [];
     fields[1] = f2;
-    const out = spliceMeta(`[${a},${b},${c}]`, fields)!;
+    const out = splice(`[${a},${b},${c}]`, fields)!;
     expect(out).toBe(`[${a},${b.replace('"params":{', `"params":{"_meta":{"traceparent":"${f2.traceparent}","tracestate":"b=2"},`)},${c}]`);
   });
 
   it('non-object elements are skipped but still count for the index', () => {
     const input = `[5,"x",null,[1,{"a":1}],${a}]`;
-    const out = spliceMeta(input, [f1, f1, f1, f1, f2])!;
+    const out = splice(input, [f1, f1, f1, f1, f2])!;
     expect(out).toBe(`[5,"x",null,[1,{"a":1}],${a.slice(0, -1)},"params":{"_meta":{"traceparent":"${f2.traceparent}","tracestate":"b=2"}}}]`);
   });
 
   it('all-null fields: nothing changed → null', () => {
-    expect(spliceMeta(`[${a},${b}]`, [null, null])).toBeNull();
+    expect(splice(`[${a},${b}]`, [null, null])).toBeNull();
   });
 
   it('an empty batch → null', () => {
-    expect(spliceMeta('[]', [ALL])).toBeNull();
-    expect(spliceMeta(' [ ] ', [ALL])).toBeNull();
+    expect(splice('[]', [ALL])).toBeNull();
+    expect(splice(' [ ] ', [ALL])).toBeNull();
   });
 });
 
@@ -278,16 +281,16 @@ describe('spliceMeta: unchanged → null', () => {
     ['_meta is an array', '{"id":1,"method":"m","params":{"_meta":[]}}'],
     ['_meta is a string', '{"id":1,"method":"m","params":{"_meta":"x"}}'],
   ])('%s', (_name, input) => {
-    expect(spliceMeta(input, [ALL])).toBeNull();
+    expect(splice(input, [ALL])).toBeNull();
   });
 
   it('a null entry for a single message', () => {
-    expect(spliceMeta('{"id":1,"method":"m"}', [null])).toBeNull();
-    expect(spliceMeta('{"id":1,"method":"m"}', [])).toBeNull();
+    expect(splice('{"id":1,"method":"m"}', [null])).toBeNull();
+    expect(splice('{"id":1,"method":"m"}', [])).toBeNull();
   });
 
   it('fields with no keys', () => {
-    expect(spliceMeta('{"id":1,"method":"m"}', [{}])).toBeNull();
+    expect(splice('{"id":1,"method":"m"}', [{}])).toBeNull();
   });
 });
 
@@ -314,7 +317,7 @@ describe('spliceMeta: invalid input → null, never throws', () => {
   ])('%s', (_name, input) => {
     let out: string | null = 'not called';
     expect(() => {
-      out = spliceMeta(input, [ALL, ALL]);
+      out = splice(input, [ALL, ALL]);
     }).not.toThrow();
     expect(out).toBeNull();
   });
@@ -329,7 +332,7 @@ describe('spliceMeta: invalid input → null, never throws', () => {
         const prefix = body.slice(0, cut);
         let out: string | null = 'x';
         expect(() => {
-          out = spliceMeta(prefix, [ALL, ALL]);
+          out = splice(prefix, [ALL, ALL]);
         }).not.toThrow();
         if (out !== null) throw new Error(`truncated at ${cut}: ${JSON.stringify(prefix)} gave ${JSON.stringify(out)}`);
       }
@@ -406,7 +409,7 @@ describe('spliceMeta: property over 200 generated requests', () => {
       const { text } = genRequest(rnd);
       const tp = `00-${(i + 1).toString(16).padStart(32, '0')}-${(i + 7).toString(16).padStart(16, '0')}-01`;
       const fields: TraceFields = rnd() < 0.5 ? { traceparent: tp } : { traceparent: tp, tracestate: `k=${i}`, baggage: `b=${i}` };
-      const out = spliceMeta(text, [fields]);
+      const out = splice(text, [fields]);
       if (out === null) throw new Error(`case ${i}: null for ${text}`);
       if (withoutInsertion(text, out) !== text) throw new Error(`case ${i}: not a pure insertion\n${text}\n---\n${out}`);
       const parsed = JSON.parse(out);

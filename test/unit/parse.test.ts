@@ -1,13 +1,13 @@
 // Unit tests for src/jsonrpc/parse.ts: classification of JSON-RPC bodies, id typing, batches,
 // and the shape of the error bodies the proxy sends back.
-import { errorBody, idKey, metaOf, parseBody, str, toMessage } from '../../src/jsonrpc/parse';
+import { errorBody, metaOf, parseBody, str, toMessage } from '../../src/jsonrpc/parse';
 
 describe('parseBody: single messages', () => {
   it('classifies a request with its id, method and object params', () => {
     const p = parseBody('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}');
     expect(p).toEqual({
       batch: false,
-      messages: [{ kind: 'request', index: 0, id: 7, method: 'tools/call', params: { name: 'add', arguments: { a: 1 } } }],
+      messages: [{ kind: 'request', index: 0, id: 7, idText: '7', method: 'tools/call', params: { name: 'add', arguments: { a: 1 } } }],
     });
   });
 
@@ -56,16 +56,29 @@ describe('parseBody: single messages', () => {
     expect(m.error).toEqual({ code: 0, message: '' });
   });
 
-  it('keeps the id type: 1 and "1" are different ids with different idKeys', () => {
+  it('keeps the id type: 1 and "1" are different ids with different correlation texts', () => {
     const n = parseBody('{"jsonrpc":"2.0","id":1,"method":"ping"}')!.messages[0];
     const s = parseBody('{"jsonrpc":"2.0","id":"1","method":"ping"}')!.messages[0];
     expect(n.id).toBe(1);
     expect(typeof n.id).toBe('number');
     expect(s.id).toBe('1');
     expect(typeof s.id).toBe('string');
-    expect(idKey(n.id!)).not.toBe(idKey(s.id!));
-    expect(idKey(1)).toBe(idKey(1));
-    expect(idKey('a')).toBe(idKey('a'));
+    expect(n.idText).toBe('1');
+    expect(s.idText).toBe('"1"');
+  });
+
+  it('keys ids past 2^53 by their exact text: 9007199254740992 and 9007199254740993 stay apart', () => {
+    const a = parseBody('{"jsonrpc":"2.0","id":9007199254740992,"method":"ping"}')!.messages[0];
+    const b = parseBody('[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id": 9007199254740993 ,"method":"ping"}]')!.messages[1];
+    expect(a.id).toBe(b.id); // JSON.parse merges them
+    expect(a.idText).toBe('9007199254740992');
+    expect(b.idText).toBe('9007199254740993');
+  });
+
+  it('is not JSON-RPC without "jsonrpc":"2.0"', () => {
+    expect(parseBody('{"id":1,"method":"ping"}')).toBeNull();
+    expect(parseBody('{"jsonrpc":"1.0","id":1,"method":"ping"}')).toBeNull();
+    expect(parseBody('{"jsonrpc":"2.0","id":1,"method":"ping"}')).not.toBeNull();
   });
 
   it('ignores positional (array) params', () => {
@@ -173,12 +186,12 @@ describe('str and metaOf', () => {
 
 describe('errorBody', () => {
   it('single: one error object answering the first id', () => {
-    const out = JSON.parse(errorBody([7], false, -32000, 'upstream refused the connection'));
+    const out = JSON.parse(errorBody(['7'], false, -32000, 'upstream refused the connection'));
     expect(out).toEqual({ jsonrpc: '2.0', id: 7, error: { code: -32000, message: 'upstream refused the connection' } });
   });
 
   it('single with a string id keeps it a string', () => {
-    expect(JSON.parse(errorBody(['7'], false, -32001, 'timeout')).id).toBe('7');
+    expect(JSON.parse(errorBody(['"7"'], false, -32001, 'timeout')).id).toBe('7');
   });
 
   it('single with no ids answers id null', () => {
@@ -190,7 +203,7 @@ describe('errorBody', () => {
   });
 
   it('batch: an array with one error per id, in order', () => {
-    const out = JSON.parse(errorBody([1, 'two', null], true, -32000, 'down'));
+    const out = JSON.parse(errorBody(['1', '"two"', null], true, -32000, 'down'));
     expect(Array.isArray(out)).toBe(true);
     expect(out).toEqual([
       { jsonrpc: '2.0', id: 1, error: { code: -32000, message: 'down' } },
@@ -200,12 +213,12 @@ describe('errorBody', () => {
   });
 
   it('includes data only when given', () => {
-    expect(JSON.parse(errorBody([1], false, -32000, 'm', { status: 502 })).error).toEqual({ code: -32000, message: 'm', data: { status: 502 } });
-    expect('data' in JSON.parse(errorBody([1], false, -32000, 'm')).error).toBe(false);
+    expect(JSON.parse(errorBody(['1'], false, -32000, 'm', { status: 502 })).error).toEqual({ code: -32000, message: 'm', data: { status: 502 } });
+    expect('data' in JSON.parse(errorBody(['1'], false, -32000, 'm')).error).toBe(false);
   });
 
   it('its output is itself parsed as responses by parseBody', () => {
-    const p = parseBody(errorBody([1, 2], true, -32000, 'x'));
+    const p = parseBody(errorBody(['1', '2'], true, -32000, 'x'));
     expect(p?.batch).toBe(true);
     expect(p!.messages.map((m) => [m.kind, m.id, m.error?.code])).toEqual([
       ['response', 1, -32000],

@@ -1,6 +1,6 @@
 // Unit tests for src/proxy/sse.ts SseParser: the events tapped from an SSE stream must not depend
 // on how the bytes were chunked, whatever the line endings.
-import { SseEvent, SseParser } from '../../src/proxy/sse';
+import { SseEvent, SseParser } from '../../src/pipeline/sse';
 
 const MAX = 1 << 20;
 

@@ -1,0 +1,28 @@
+// Correlation scopes. A scope is an object, compared by identity: a client can name none, it can
+// only reach the scope the proxy gave its connection or exchange, or the one the upstream issued
+// for its session (sessions.ts). So no header or body a client writes can reach another's state.
+
+export type Transport = 'http' | 'legacy-sse' | 'websocket' | 'stdio';
+
+export class Scope {
+  private constructor(
+    readonly transport: Transport,
+    /** connection: a WebSocket or stdio connection; exchange: one HTTP request; session: issued by the upstream. */
+    readonly kind: 'connection' | 'exchange' | 'session',
+    /** The upstream's session id, for a session scope. */
+    readonly sessionId?: string,
+  ) {}
+
+  static connection(transport: 'websocket' | 'stdio'): Scope {
+    return new Scope(transport, 'connection');
+  }
+
+  static exchange(transport: Transport): Scope {
+    return new Scope(transport, 'exchange');
+  }
+
+  /** Only the session registry makes these, for ids the upstream issued. */
+  static session(transport: Transport, id: string): Scope {
+    return new Scope(transport, 'session', id);
+  }
+}

@@ -1,0 +1,275 @@
+// The tap: every transport hands it the frames that pass, in both directions, and forwards what
+// it returns. It parses (never throws), starts, correlates and ends operations, and decides the
+// injection. It holds no bytes back: a frame's answer is immediate, and a failure in here costs
+// the traffic nothing (the frame goes on unchanged).
+import type { Context } from '@opentelemetry/api';
+import { MetaEdit, spliceMeta } from '../jsonrpc/inject';
+import { RpcMessage, idTextOf, parseBody, str } from '../jsonrpc/parse';
+import type { Logger } from '../log';
+import type { ConnInfo } from '../tracing/attributes';
+import type { ProxyCounters } from '../tracing/metrics';
+import { metaFields } from '../tracing/propagation';
+import * as sc from '../tracing/semconv';
+import type { Operation, Tracing } from '../tracing/spans';
+import { Correlator, Direction, DropReason, progressKey, requestKey } from './correlator';
+import type { Scope } from './scope';
+
+/** auto: create `_meta` only where its presence cannot change how the server reads the message. */
+export type InjectMeta = 'auto' | 'always' | 'never';
+
+/** The first revision in which a sessionless request with `_meta` is a stateless request. */
+const STATELESS_REVISION = '2026-07-28';
+
+/** A pre-2026-07-28 revision: its exchanges are session-era, where a created `_meta` is harmless. */
+export function isSessionEra(version: string | undefined): boolean {
+  return !!version && /^\d{4}-\d{2}-\d{2}$/.test(version) && version < STATELESS_REVISION;
+}
+
+/** Where frames pass: one HTTP exchange, or one WebSocket or stdio connection. */
+export interface Channel {
+  scope: Scope;
+  conn: ConnInfo;
+  readonly headerCtx: Context;
+  /** Known to be session-era (pre-2026-07-28): `_meta` may be created. */
+  sessionEra: boolean;
+  /** Client requests it carried, newest last (ended ones are pruned as it goes). */
+  readonly open: Operation[];
+  /** Client notifications it carried: they end once the upstream accepts them. */
+  readonly notes: Operation[];
+  /** The first operation it started: its context goes into the HTTP headers. */
+  first?: Operation;
+  /** The exact id text of each request it carried, for a gateway error's body; `batch` for its shape. */
+  requestIds?: string[];
+  batch?: boolean;
+  /** A response with a null id and an error (a parse error, a bad batch): it answers every open request. */
+  nullIdError?: RpcMessage;
+}
+
+export interface TapOptions {
+  readonly injectMeta: InjectMeta;
+  readonly maxFrameBytes: number;
+  readonly limits: { readonly maxPerScope: number; readonly maxTotal: number; readonly ttlMs: number };
+}
+
+export class Tap {
+  readonly correlator: Correlator<Operation>;
+  private failures = 0;
+
+  constructor(
+    readonly tracing: Tracing,
+    private readonly counters: ProxyCounters,
+    private readonly options: TapOptions,
+    private readonly log: Logger,
+  ) {
+    this.correlator = new Correlator<Operation>(options.limits, (op, why) => {
+      if (why !== 'superseded') counters.pendingDropped++;
+      op.abandon(DROPPED[why]);
+    });
+  }
+
+  channel(scope: Scope, conn: ConnInfo, headerCtx: Context, sessionEra: boolean): Channel {
+    return { scope, conn, headerCtx, sessionEra, open: [], notes: [] };
+  }
+
+  /**
+   * A client→server frame. Returns null when it is not JSON-RPC, else the text to forward: `text`
+   * itself when nothing changed (forward the original bytes), or the spliced text.
+   */
+  fromClient(ch: Channel, text: string, canSplice = true): string | null {
+    if (text.length > this.options.maxFrameBytes) return null;
+    try {
+      const parsed = parseBody(text);
+      if (!parsed) return null;
+      this.counters.clientMessages += parsed.messages.length;
+      ch.batch = parsed.batch;
+      ch.requestIds = [];
+      const mode = this.options.injectMeta;
+      const edits: (MetaEdit | null)[] = [];
+      for (const m of parsed.messages) {
+        if (m.kind === 'response') {
+          if (m.idText !== undefined) this.correlator.take(ch.scope, requestKey('server_to_client', m.idText))?.respond(m);
+          continue;
+        }
+        const op = this.tracing.startServer(m, ch.conn, ch.headerCtx);
+        ch.first ??= op;
+        if (m.kind === 'request') {
+          ch.requestIds.push(m.idText as string);
+          this.track(ch, op, 'client_to_server', m);
+          prune(ch.open);
+          ch.open.push(op);
+        } else {
+          this.notification(ch, m, 'client_to_server');
+          // On a connection no acknowledgement comes: forwarded is done. On HTTP, the status decides.
+          if (ch.scope.kind === 'connection') op.end();
+          else ch.notes.push(op);
+        }
+        if (mode !== 'never') {
+          const fields = metaFields(this.tracing.propagator, op.context);
+          if (fields) edits[m.index] = { fields, create: mode === 'always' || ch.sessionEra };
+        }
+      }
+      return (canSplice && edits.length > 0 && spliceMeta(text, edits)) || text;
+    } catch (err) {
+      this.failed(err);
+      return null;
+    }
+  }
+
+  /** A server→client frame. Returns whether it was JSON-RPC. */
+  fromServer(ch: Channel, text: string): boolean {
+    if (text.length > this.options.maxFrameBytes) return false;
+    try {
+      const parsed = parseBody(text);
+      if (!parsed) return false;
+      this.counters.serverMessages += parsed.messages.length;
+      for (const m of parsed.messages) {
+        if (m.kind === 'response') {
+          if (m.idText === undefined) {
+            if (m.error) ch.nullIdError = m;
+            continue;
+          }
+          const op = this.correlator.take(ch.scope, requestKey('client_to_server', m.idText));
+          if (op) this.answered(ch, op, m);
+        } else if (m.kind === 'request') {
+          // Nested under the operation whose stream carries it (e.g. the tool call that asks for sampling).
+          const only = onlyOpen(ch);
+          const op = this.tracing.startClient(m, ch.conn, only?.context ?? ch.headerCtx);
+          this.track(ch, op, 'server_to_client', m);
+        } else {
+          this.notification(ch, m, 'server_to_client');
+        }
+      }
+      return true;
+    } catch (err) {
+      this.failed(err);
+      return false;
+    }
+  }
+
+  /** The HTTP status answered the exchange's notifications: accepted, or refused. */
+  accepted(ch: Channel, status: number): void {
+    for (const op of ch.notes) {
+      if (status >= 400) op.fail(String(status), `upstream answered HTTP ${status}`);
+      else op.end();
+    }
+  }
+
+  /** The upstream issued (or confirmed) a session on this exchange: its requests now wait in the session. */
+  session(ch: Channel, scope: Scope): void {
+    if (ch.scope === scope) return;
+    for (const op of ch.open) if (op.method === 'initialize') op.setSession(scope.sessionId as string);
+    this.correlator.rescope(ch.scope, scope);
+    ch.scope = scope;
+    ch.conn = { ...ch.conn, sessionId: scope.sessionId };
+  }
+
+  /**
+   * An HTTP response is complete. What it did not answer ends here, unless a session may still
+   * deliver it (on the GET stream or a resumed one). Server requests in a scope of this exchange
+   * alone can never be answered.
+   */
+  settle(ch: Channel, status: number): void {
+    for (const op of ch.open) {
+      if (op.isEnded) continue;
+      if (ch.nullIdError) op.respond(ch.nullIdError);
+      else if (status >= 400) op.fail(String(status), `upstream answered HTTP ${status}`);
+      else if (ch.scope.kind !== 'session') op.abandon('no_response');
+    }
+    if (ch.scope.kind === 'exchange') for (const op of this.correlator.takeScope(ch.scope)) op.abandon('no_response');
+  }
+
+  /** The exchange failed upstream: every operation it started ends with the error. */
+  fail(ch: Channel, code: string, message: string): void {
+    for (const op of [...ch.open, ...ch.notes]) op.fail(code, message);
+  }
+
+  /**
+   * The client went away. Without a session that ends what it asked (`client_abort`). In a session
+   * a disconnect is not a cancel: the answer may come on a resumed stream, or a cancellation may follow.
+   */
+  clientGone(ch: Channel, mayResume: boolean): void {
+    if (!(mayResume && ch.scope.kind === 'session')) for (const op of ch.open) op.abandon('client_abort', 'client closed the connection');
+    if (ch.scope.kind !== 'session') for (const op of this.correlator.takeScope(ch.scope)) op.abandon('client_abort');
+  }
+
+  /** A connection closed (WebSocket, stdio): nothing in its scope will be answered. */
+  close(ch: Channel, why: 'client_abort' | 'no_response' | 'shutdown'): void {
+    for (const op of this.correlator.takeScope(ch.scope)) op.abandon(why);
+  }
+
+  /** Shutdown: every pending operation ends, so its span is exported. */
+  shutdown(): void {
+    for (const op of this.correlator.close()) op.abandon('shutdown');
+  }
+
+  private answered(ch: Channel, op: Operation, m: RpcMessage): void {
+    const result = m.result as Record<string, unknown> | undefined;
+    if (op.method === 'tools/list' || op.method === 'prompts/list') this.tracing.labels.learn(op.method, result);
+    // On a connection, the negotiated revision decides whether `_meta` may be created from now on.
+    if (op.method === 'initialize' && ch.scope.kind === 'connection') ch.sessionEra = isSessionEra(str(result, 'protocolVersion'));
+    op.respond(m);
+  }
+
+  private track(ch: Channel, op: Operation, dir: Direction, m: RpcMessage): void {
+    const keys = [requestKey(dir, m.idText as string)];
+    const token = m.params?._meta && (m.params._meta as Record<string, unknown>).progressToken;
+    if (typeof token === 'string' || typeof token === 'number') keys.push(progressKey(dir, token));
+    for (const k of keys) this.correlator.put(ch.scope, k, op);
+    // ch.scope, read when it ends: the keys may have moved to a session meanwhile.
+    op.whenEnded(() => {
+      for (const k of keys) this.correlator.release(ch.scope, k, op);
+    });
+  }
+
+  /** A notification about an open operation: progress, log message, cancellation; others are counted. */
+  private notification(ch: Channel, m: RpcMessage, dir: Direction): void {
+    const p = m.params;
+    // A cancel names a request its sender sent; a progress report, one its sender received.
+    const other: Direction = dir === 'client_to_server' ? 'server_to_client' : 'client_to_server';
+    switch (m.method) {
+      case 'notifications/progress': {
+        const token = p?.progressToken;
+        if (typeof token !== 'string' && typeof token !== 'number') return;
+        const attrs: Record<string, number> = {};
+        if (typeof p?.progress === 'number') attrs[sc.ATTR_EVENT_PROGRESS] = p.progress;
+        if (typeof p?.total === 'number') attrs[sc.ATTR_EVENT_PROGRESS_TOTAL] = p.total;
+        this.correlator.get(ch.scope, progressKey(other, token))?.event(sc.EVENT_PROGRESS, attrs);
+        return;
+      }
+      case 'notifications/cancelled': {
+        const id = p?.requestId;
+        if (typeof id === 'string' || typeof id === 'number') this.correlator.take(ch.scope, requestKey(dir, idTextOf(id)))?.abandon('cancelled', str(p, 'reason'));
+        return;
+      }
+      case 'notifications/message': {
+        // Log data may be private: the event records the level only.
+        const level = str(p, 'level');
+        if (dir === 'server_to_client') onlyOpen(ch)?.event(sc.EVENT_LOG_MESSAGE, level ? { [sc.ATTR_EVENT_LOG_LEVEL]: level } : undefined);
+        return;
+      }
+      default:
+        if (dir === 'server_to_client') onlyOpen(ch)?.event(sc.EVENT_NOTIFICATION, { [sc.ATTR_MCP_METHOD_NAME]: m.method as string });
+    }
+  }
+
+  private failed(err: unknown): void {
+    if (this.failures++ === 0) this.log.warn('tracing a message failed; forwarding it unchanged', { error: (err as Error).message });
+  }
+}
+
+const DROPPED: Record<DropReason, 'expired' | 'dropped' | 'no_response'> = { expired: 'expired', evicted: 'dropped', superseded: 'no_response' };
+
+function prune(ops: Operation[]): void {
+  if (ops.length >= 8) for (let i = ops.length - 1; i >= 0; i--) if (ops[i].isEnded) ops.splice(i, 1);
+}
+
+/** The channel's one open request, when there is exactly one: stream notifications belong to it. */
+function onlyOpen(ch: Channel): Operation | undefined {
+  let found: Operation | undefined;
+  for (const op of ch.open) {
+    if (op.isEnded) continue;
+    if (found) return undefined;
+    found = op;
+  }
+  return found;
+}
