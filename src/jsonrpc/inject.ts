@@ -52,7 +52,8 @@ function editFor(s: string, open: number, edit: MetaEdit): Edit | null {
   if (s.charCodeAt(meta.valueStart) !== LBRACE) return null; // null or odd `_meta`: not ours to fix
   const m = members(s, meta.valueStart);
   // Only the keys written now are replaced: a client's baggage stays when no baggage propagator runs.
-  const replaced = (x: Member) => (edit.fields as Record<string, string | undefined>)[x.key] !== undefined;
+  // Own keys only: a member named "toString" is not a trace key.
+  const replaced = (x: Member) => Object.hasOwn(edit.fields, x.key) && edit.fields[x.key as keyof TraceFields] !== undefined;
   const kept = m.list.filter((x) => !replaced(x));
   if (kept.length === m.list.length) {
     // Nothing to remove: a pure insertion after `{` keeps every other byte.

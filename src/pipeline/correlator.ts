@@ -39,7 +39,7 @@ export class Correlator<T> {
 
   constructor(
     private readonly limits: CorrelatorLimits,
-    private readonly onDrop: (value: T, why: DropReason) => void,
+    private readonly onDrop: (value: T, why: DropReason, key: string) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(limits.ttlMs / 4, 250), 30_000));
@@ -72,6 +72,11 @@ export class Correlator<T> {
     if (!e) return undefined;
     this.remove(e);
     return e.value;
+  }
+
+  /** Whether a key is a request id's (not a progress token's). */
+  static isRequestKey(key: string): boolean {
+    return key[0] === 'c' || key[0] === 's';
   }
 
   /** Removes the entry if it still holds `value` (an operation that ended some other way). */
@@ -117,7 +122,7 @@ export class Correlator<T> {
   private drop(e: Entry<T>, why: DropReason): void {
     this.remove(e);
     if (why !== 'superseded') this.dropped++;
-    this.onDrop(e.value, why);
+    this.onDrop(e.value, why, e.key);
   }
 
   private remove(e: Entry<T>): void {

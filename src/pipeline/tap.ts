@@ -61,7 +61,9 @@ export class Tap {
     private readonly options: TapOptions,
     private readonly log: Logger,
   ) {
-    this.correlator = new Correlator<Operation>(options.limits, (op, why) => {
+    this.correlator = new Correlator<Operation>(options.limits, (op, why, key) => {
+      // A reused progress token only moves to the newer request; a reused id supersedes the older one.
+      if (why === 'superseded' && !Correlator.isRequestKey(key)) return;
       if (why !== 'superseded') counters.pendingDropped++;
       op.abandon(DROPPED[why]);
     });

@@ -16,8 +16,8 @@ import { clientHeaders, connInfo, header, requestPath, upstreamHeaders } from '.
 
 /** Above this many unsent bytes toward one peer, stop reading from the other. */
 const HIGH_WATER = 1 << 20;
-/** Handshake headers passed on: credentials, the Origin check, MCP's own, forwarding and trace context. */
-const FORWARDED = /^(?:host|authorization|cookie|origin|user-agent|mcp-.+|x-forwarded-.+|traceparent|tracestate|baggage|b3|x-b3-.+)$/;
+/** Handshake headers the upstream connection makes itself (its own key, version, extensions and subprotocols). */
+const OWN_HANDSHAKE = /^sec-websocket-(?:key|version|extensions|protocol)$/;
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
 interface Bridge { readonly client: WebSocket; readonly upstream: WebSocket; readonly ch: Channel | null; done: boolean }
@@ -183,7 +183,8 @@ export class WebSocketBridge {
 
   private forwardedHeaders(req: IncomingMessage): Record<string, string | string[]> {
     const all = upstreamHeaders(req, this.config.upstream.host, this.config.preserveHost);
-    return Object.fromEntries(Object.entries(all).filter(([k]) => FORWARDED.test(k)));
+    // Every other end-to-end header goes on as the client sent it: an API key in x-api-key included.
+    return Object.fromEntries(Object.entries(all).filter(([k]) => !OWN_HANDSHAKE.test(k)));
   }
 }
 
