@@ -78,6 +78,20 @@ const podOf = (objs) => find(objs, 'Deployment')[0]?.spec.template;
   }
 }
 
+{
+  const objs = load('parent-null');
+  const dep = objs && find(objs, 'Deployment', 'rel-weather-mcp')[0];
+  const c = dep && proxyContainer(dep.spec.template.spec);
+  if (c) {
+    check('parent chart, dependency values: limits.cpu=null drops the CPU limit only', !('cpu' in (c.resources?.limits ?? {})) && c.resources?.limits?.memory === '256Mi', c.resources);
+    check('parent chart, dependency values: securityContext.runAsUser=null drops the uid only', !('runAsUser' in (c.securityContext ?? {})) && c.securityContext?.runAsNonRoot === true, c.securityContext);
+  }
+  const parentChart = fs.readFileSync(path.join(__dirname, 'sidecar-chart', 'Chart.yaml'), 'utf8');
+  const parentValues = fs.readFileSync(path.join(__dirname, 'sidecar-chart', 'values.yaml'), 'utf8');
+  check('the parent chart uses the dependency toggle (condition: mcp-trace-proxy.enabled, enabled: true)',
+    /^\s+condition: mcp-trace-proxy\.enabled$/m.test(parentChart) && /^mcp-trace-proxy:\n\s+enabled: true/m.test(parentValues));
+}
+
 // ---- Chart.yaml ----
 {
   const chart = fs.readFileSync(path.join(chartDir, 'Chart.yaml'), 'utf8');

@@ -187,7 +187,9 @@ cp -r "$ROOT/test/helm/sidecar-chart" "$tmp/sidecar-chart"
 mkdir -p "$tmp/sidecar-chart/charts"
 cp -r "$CHART" "$tmp/sidecar-chart/charts/mcp-trace-proxy"
 if out=$(helm lint --strict "$tmp/sidecar-chart" 2>&1); then ok "helm lint --strict: a chart using the sidecar template"; else bad "helm lint --strict: a chart using the sidecar template"; echo "$out"; fi
-render parent "a chart using the sidecar template" "$tmp/sidecar-chart"
+render parent "a chart using the sidecar template (condition: mcp-trace-proxy.enabled, enabled: true)" "$tmp/sidecar-chart"
+render parent-null "the parent chart with --set mcp-trace-proxy.resources.limits.cpu=null, .securityContext.runAsUser=null" "$tmp/sidecar-chart" \
+  --set mcp-trace-proxy.resources.limits.cpu=null --set mcp-trace-proxy.securityContext.runAsUser=null
 render parent-registry "the parent chart with global.imageRegistry" "$tmp/sidecar-chart" --set global.imageRegistry=mirror.example.com
 
 # ---- deploy/: plain manifests, through kustomize ----
