@@ -25,7 +25,11 @@ const { check, load, find, envOf, isSubset, proxyContainer } = require('./lib');
       check(`${s}: the TLS Secret (name through tpl) mounted read-only`, tls?.readOnly === true && vols[tls.name]?.secret?.secretName === 'rel-otlp-tls', tls && vols[tls.name]);
       check(`${s}: the OTLP TLS variables`, env.OTEL_EXPORTER_OTLP_CERTIFICATE?.value?.endsWith('/ca.crt') && env.OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE?.value?.endsWith('/tls.crt') &&
         env.OTEL_EXPORTER_OTLP_CLIENT_KEY?.value?.endsWith('/tls.key'), Object.keys(env));
-      check(`${s}: resourceAttributes joined to the k8s.* ones`, /k8s\.container\.name=mcp-trace-proxy,deployment\.environment\.name=prod,service\.namespace=weather$/.test(env.OTEL_RESOURCE_ATTRIBUTES?.value ?? ''), env.OTEL_RESOURCE_ATTRIBUTES);
+      const attrs = env.OTEL_RESOURCE_ATTRIBUTES?.value ?? '';
+      check(`${s}: resourceAttributes joined to the k8s.* ones`, /k8s\.container\.name=mcp-trace-proxy,deployment\.environment\.name=prod,example\.note=[^,]*,service\.namespace=weather$/.test(attrs), attrs);
+      // As the OTel SDK reads it: split on , and =, then percent-decode.
+      const note = attrs.split(',').map((kv) => kv.split('=')).find(([k]) => k === 'example.note');
+      check(`${s}: a value with , = $( ) and % is percent-encoded, and decodes back`, note?.length === 2 && decodeURIComponent(note[1]) === 'a,b=c $(HOME) 100%' && !note[1].includes('$'), note);
       check(`${s}: the server has a preStop sleep of at least drainDelay (5s)`, spec.containers[0].lifecycle?.preStop?.sleep?.seconds >= 5, spec.containers[0].lifecycle);
     }
     const main = find(objs, 'Deployment', 'rel-weather-mcp')[0]?.spec.template.spec;

@@ -53,7 +53,8 @@ Public, for your own charts (this chart as a dependency, `standalone.enabled: fa
 {{- end -}}
 {{- with $v.sampler.name }}{{ $env = append $env (dict "name" "OTEL_TRACES_SAMPLER" "value" (toString .)) }}{{ end -}}
 {{- if ne (toString $v.sampler.arg) "" }}{{ $env = append $env (dict "name" "OTEL_TRACES_SAMPLER_ARG" "value" (toString $v.sampler.arg)) }}{{ end -}}
-{{- /* OTEL_RESOURCE_ATTRIBUTES: the k8s.* ones (downward API, expanded by the kubelet), then the user's. */ -}}
+{{- /* OTEL_RESOURCE_ATTRIBUTES: the k8s.* ones (downward API, expanded by the kubelet), then the user's,
+percent-encoded as the variable requires (and `$`, which the kubelet would expand). */ -}}
 {{- $attrs := list -}}
 {{- $ownKeys := list -}}
 {{- range $k, $val := ($v.resourceAttributes | default dict) -}}
@@ -67,7 +68,7 @@ Public, for your own charts (this chart as a dependency, `standalone.enabled: fa
   {{- if not (has "k8s.container.name" $ownKeys) }}{{ $attrs = append $attrs (printf "k8s.container.name=%s" $v.containerName) }}{{ end -}}
 {{- end -}}
 {{- range $k := $ownKeys | sortAlpha -}}
-  {{- $val := toString (get $v.resourceAttributes $k) | replace "%" "%25" | replace "," "%2C" | replace "=" "%3D" | replace " " "%20" -}}
+  {{- $val := toString (get $v.resourceAttributes $k) | replace "%" "%25" | replace "," "%2C" | replace "=" "%3D" | replace " " "%20" | replace "$" "%24" -}}
   {{- $attrs = append $attrs (printf "%s=%s" $k $val) -}}
 {{- end -}}
 {{- with $attrs }}{{ $env = append $env (dict "name" "OTEL_RESOURCE_ATTRIBUTES" "value" (join "," .)) }}{{ end -}}
