@@ -220,6 +220,8 @@ podman run -d --name "$NAME" "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=host \
   --read-only --read-only-tmpfs=false --cap-drop=ALL --security-opt=no-new-privileges --no-healthcheck \
   -e "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp_port" -e OTEL_BSP_SCHEDULE_DELAY=200 \
   -e OTEL_SERVICE_NAME=mcp-trace-proxy-container-test \
+  -e MCP_TRACE_PROXY_UI=true -e OTEL_METRICS_EXPORTER=prometheus,otlp -e OTEL_METRIC_EXPORT_INTERVAL=500 \
+  -e 'OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=ci,example.note=a%2Cb%3Dc%20%24(HOME)' \
   "$IMAGE" --upstream "http://127.0.0.1:$up_port/mcp" --port "$proxy_port" --admin-port "$admin_port" >"$tmp/run.log" 2>&1
 check "podman run --read-only --cap-drop=ALL (uid 1000)" test $? -eq 0 || cat "$tmp/run.log"
 
@@ -227,6 +229,15 @@ check "/healthz answers 200" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin
 check "/readyz answers 200 (upstream reachable)" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin_port/readyz" 10000
 node "$HERE/util.mjs" get "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" 2>&1
 check "/metrics answers 200" test $? -eq 0
+# As the chart's ui.enabled and metrics.exporter both set them: the view answers, metrics also go over OTLP.
+check "MCP_TRACE_PROXY_UI=true (ui.enabled): the live view answers at /" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin_port/" 5000
+metrics_posts=0
+for _ in $(seq 1 50); do
+  metrics_posts=$(node -e 'fetch(process.argv[1]).then(r=>r.json()).then(s=>console.log(s.other),()=>console.log(0))' "http://127.0.0.1:$otlp_port/stats")
+  [ "${metrics_posts:-0}" -ge 1 ] && break
+  sleep 0.2
+done
+check "OTEL_METRICS_EXPORTER=prometheus,otlp (metrics.exporter both): metrics reached the OTLP receiver too (${metrics_posts:-0})" test "${metrics_posts:-0}" -ge 1
 check "listens on 0.0.0.0 (MCP_TRACE_PROXY_HOST from the image)" grep -q '0\.0\.0\.0' <(podman logs "$NAME" 2>&1)
 
 node "$HERE/mcp-call.mjs" "http://127.0.0.1:$proxy_port/mcp" >"$tmp/mcp-call.log" 2>&1
