@@ -148,6 +148,7 @@ expect_fail "drainDelay 25s + shutdownGrace 10s > terminationGracePeriodSeconds 
 expect_fail "shutdownGrace 2m > terminationGracePeriodSeconds" 'shutdownGrace \(120000ms\)' "$CHART" "${U[@]}" --set shutdownGrace=2m
 expect_fail "sidecar: drainDelay over the given terminationGracePeriodSeconds" 'exceed terminationGracePeriodSeconds \(5s\)' "$CHART" -f "$CHART/ci/sidecar-values.yaml" --set terminationGracePeriodSeconds=5
 expect_fail "OTEL_RESOURCE_ATTRIBUTES in extraEnv" 'use resourceAttributes' "$CHART" "${U[@]}" --set 'extraEnv[0].name=OTEL_RESOURCE_ATTRIBUTES' --set 'extraEnv[0].value=a=b'
+expect_fail "OTEL_METRICS_EXPORTER in extraEnv (the scrape annotations would point at a /metrics that is gone)" 'use metrics.exporter' "$CHART" "${U[@]}" --set 'extraEnv[0].name=OTEL_METRICS_EXPORTER' --set 'extraEnv[0].value=otlp'
 expect_fail "otlp.tls with an http:// endpoint" 'use https://' "$CHART" "${U[@]}" --set otlp.endpoint=http://c:4318 --set otlp.tls.secretName=tls
 expect_fail "otlp.tls client certificate without its key" 'go together' "$CHART" "${U[@]}" --set otlp.endpoint=https://c:4318 --set otlp.tls.secretName=tls --set otlp.tls.keyKey=
 expect_fail "serviceMonitor with metrics.exporter otlp" 'serviceMonitor.enabled needs metrics.exporter prometheus' "$CHART" "${U[@]}" --set otlp.endpoint=http://c:4318 --set metrics.exporter=otlp --set serviceMonitor.enabled=true

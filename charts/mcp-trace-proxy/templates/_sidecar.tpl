@@ -75,9 +75,14 @@ percent-encoded as the variable requires (and `$`, which the kubelet would expan
 {{- /* extraEnv must not set a variable the chart sets: there would be two, and the last would win. */ -}}
 {{- $chartNames := list -}}
 {{- range $env }}{{ $chartNames = append $chartNames .name }}{{ end -}}
+{{- $valueOf := dict "OTEL_RESOURCE_ATTRIBUTES" "resourceAttributes, a map merged into it" "OTEL_METRICS_EXPORTER" "metrics.exporter" "MCP_TRACE_PROXY_UI" "ui.enabled"
+  "MCP_TRACE_PROXY_HOST" "host" "MCP_TRACE_PROXY_PORT" "ports.proxy" "MCP_TRACE_PROXY_ADMIN_PORT" "ports.admin" "MCP_TRACE_PROXY_UPSTREAM" "upstream"
+  "MCP_TRACE_PROXY_DRAIN_DELAY" "drainDelay" "MCP_TRACE_PROXY_SHUTDOWN_GRACE" "shutdownGrace" "OTEL_SERVICE_NAME" "serviceName"
+  "OTEL_EXPORTER_OTLP_ENDPOINT" "otlp.endpoint" "OTEL_EXPORTER_OTLP_HEADERS" "otlp.headers.secretName" "OTEL_EXPORTER_OTLP_COMPRESSION" "otlp.compression"
+  "OTEL_TRACES_SAMPLER" "sampler.name" "OTEL_TRACES_SAMPLER_ARG" "sampler.arg" -}}
 {{- range $v.extraEnv -}}
   {{- if has .name $chartNames -}}
-    {{- fail (printf "mcp-trace-proxy: extraEnv sets %s, which the chart sets already (%s)" .name (ternary "use resourceAttributes, a map merged into it" "use the chart's value for it" (eq .name "OTEL_RESOURCE_ATTRIBUTES"))) -}}
+    {{- fail (printf "mcp-trace-proxy: extraEnv sets %s, which the chart sets already: use %s" .name (get $valueOf .name | default "otlp.tls or k8sResourceAttributes")) -}}
   {{- end -}}
 {{- end -}}
 {{- $env = concat $env ($v.extraEnv | default list) -}}
