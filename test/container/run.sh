@@ -152,6 +152,9 @@ const checks = [
 ];
 for (const [name, pass, got] of checks) console.log(`${pass ? 'ok' : 'FAIL'}\t${name}\t${got ?? ''}`);
 console.log(`info\tsize ${(img.Size / 1e6).toFixed(0)} MB`);
+// buildah 1.28 (Debian bookworm's podman) reuses a cached LABEL layer when only a build argument changed,
+// so a cached rebuild can keep an older revision; docker buildx does not.
+console.log(`info\trevision label ${labels(c)['org.opencontainers.image.revision']}`);
 EOF
 while IFS=$'\t' read -r verdict what got; do
   case $verdict in
