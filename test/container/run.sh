@@ -7,7 +7,9 @@
 # base image made locally by base-image.sh (cached), `podman build --pull=never --network=host` with the
 # host's CA bundle and npm registry passed as build secrets. Then, all on loopback: server-everything as
 # the upstream, otlp-sink.mjs as the collector, the image with `--network=host --read-only`, one SDK
-# session through it (tools/call echo), and the checks below. Prints `container: N passed, N failed`.
+# session through it (tools/call echo), the chart's helm test script, and the checks below: the image's
+# labels and size, no npm in the runtime, tini as PID 1 reaping a --stdio child's orphan, SIGTERM.
+# Prints `container: N passed, N failed`.
 # Skips (0 passed, 0 failed, exit 0) only when podman cannot be installed at all.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -31,7 +33,7 @@ tmp=$(mktemp -d /tmp/mtp-container.XXXXXX)
 pids=()
 started=$(date +%s)
 cleanup() {
-  podman rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+  podman rm -f -t 0 "$NAME" "$NAME-init" "$NAME-noinit" >/dev/null 2>&1 || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
@@ -108,10 +110,14 @@ SECRETS=()
 } >"$tmp/npmrc"
 SECRETS+=(--secret "id=npmrc,src=$tmp/npmrc")
 
+# The base pinned by digest, as a build that pins it would give it (here: the local stand-in's digest).
+base_digest=$(podman image inspect --format '{{.Digest}}' "$BASE_IMAGE" 2>/dev/null)
+revision=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 t0=$(date +%s)
 if podman build "${PODMAN_OPTS[@]}" --pull=never --network=host --format docker "${LIMITS[@]}" \
+  --build-arg "NODE_IMAGE=${BASE_IMAGE%%:*}@$base_digest" --build-arg "REVISION=$revision" \
   "${SECRETS[@]}" -t "$IMAGE" "$ROOT" >"$tmp/build.log" 2>&1; then
-  ok "podman build ($(( $(date +%s) - t0 ))s)"
+  ok "podman build, base image pinned by digest ${base_digest:0:19}… ($(( $(date +%s) - t0 ))s)"
 else
   tail -n 40 "$tmp/build.log"
   bad "podman build"
@@ -123,13 +129,22 @@ podman image prune -f --filter until=72h >/dev/null 2>&1 || true
 
 # ---- the image's configuration and contents ----
 podman image inspect "$IMAGE" >"$tmp/inspect.json"
-node - "$tmp/inspect.json" >"$tmp/config-checks.txt" <<'EOF'
+node - "$tmp/inspect.json" "$ROOT" >"$tmp/config-checks.txt" <<'EOF'
 const img = require(process.argv[2])[0];
+const pkg = require(`${process.argv[3]}/package.json`);
+const chart = require('fs').readFileSync(`${process.argv[3]}/charts/mcp-trace-proxy/Chart.yaml`, 'utf8');
+const source = /^sources:\n\s+- (\S+)/m.exec(chart)?.[1];
+const labels = c => c.Labels ?? {};
 const c = img.Config ?? {};
 const env = Object.fromEntries((c.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 const checks = [
   ['user is 1000:1000', c.User === '1000:1000', c.User],
-  ['entrypoint is node --max-semi-space-size=1 /app/dist/cli.js', JSON.stringify(c.Entrypoint) === JSON.stringify(['node', '--max-semi-space-size=1', '/app/dist/cli.js']), JSON.stringify(c.Entrypoint)],
+  ['entrypoint is tini -- node --max-semi-space-size=1 /app/dist/cli.js', JSON.stringify(c.Entrypoint) === JSON.stringify(['/usr/local/bin/tini', '--', 'node', '--max-semi-space-size=1', '/app/dist/cli.js']), JSON.stringify(c.Entrypoint)],
+  ['OCI label source = Chart.yaml sources', labels(c)['org.opencontainers.image.source'] === source && !!source, labels(c)['org.opencontainers.image.source']],
+  ['OCI label version = package.json version', labels(c)['org.opencontainers.image.version'] === pkg.version, labels(c)['org.opencontainers.image.version']],
+  ['OCI label licenses = package.json license', labels(c)['org.opencontainers.image.licenses'] === pkg.license, labels(c)['org.opencontainers.image.licenses']],
+  ['OCI label revision set', /^([0-9a-f]{40}|unknown)$/.test(labels(c)['org.opencontainers.image.revision'] ?? ''), labels(c)['org.opencontainers.image.revision']],
+  [`smaller than before issue 15 (242 MB): ${(img.Size / 1e6).toFixed(0)} MB`, img.Size < 225e6, `${(img.Size / 1e6).toFixed(0)} MB`],
   ['exposes 8080 and 9464', Object.keys(c.ExposedPorts ?? {}).sort().join(',') === '8080/tcp,9464/tcp', Object.keys(c.ExposedPorts ?? {}).join(',')],
   ['env MCP_TRACE_PROXY_HOST=0.0.0.0', env.MCP_TRACE_PROXY_HOST === '0.0.0.0', env.MCP_TRACE_PROXY_HOST],
   ['env NODE_ENV=production', env.NODE_ENV === 'production', env.NODE_ENV],
@@ -137,6 +152,9 @@ const checks = [
 ];
 for (const [name, pass, got] of checks) console.log(`${pass ? 'ok' : 'FAIL'}\t${name}\t${got ?? ''}`);
 console.log(`info\tsize ${(img.Size / 1e6).toFixed(0)} MB`);
+// buildah 1.28 (Debian bookworm's podman) reuses a cached LABEL layer when only a build argument changed,
+// so a cached rebuild can keep an older revision; docker buildx does not.
+console.log(`info\trevision label ${labels(c)['org.opencontainers.image.revision']}`);
 EOF
 while IFS=$'\t' read -r verdict what got; do
   case $verdict in
@@ -156,6 +174,32 @@ podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthche
   if ls /tmp/*.crt /app/*.crt /app/.npmrc 2>/dev/null | grep -q .; then echo "a CA bundle or .npmrc in the image"; exit 1; fi
 ' >"$tmp/contents.log" 2>&1
 check "image contents: dist, production deps only, no src/CA/npmrc/npm cache" test $? -eq 0 || cat "$tmp/contents.log"
+podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthcheck --entrypoint /bin/sh "$IMAGE" -c '
+  for tool in npm npx corepack yarn apt apt-get perl; do
+    if command -v "$tool" >/dev/null; then echo "$tool in the runtime image: $(command -v "$tool")"; exit 1; fi
+  done
+  if test -e /usr/local/lib/node_modules || test -e /opt/yarn; then echo "npm/corepack/yarn files in the image"; exit 1; fi
+  test -x /usr/local/bin/tini && /usr/local/bin/tini --version
+' >"$tmp/runtime.log" 2>&1
+check "runtime image: no npm, npx, corepack, yarn, apt or perl; tini present" test $? -eq 0 || cat "$tmp/runtime.log"
+
+# The init: PID 1 reaps orphans. In --stdio mode the proxy has a child; this child leaves an orphan
+# (`sleep 0.3`, whose parent shell exits at once), reparented to PID 1, which must reap it when it
+# exits. The same container with node as PID 1 (--entrypoint node, as before tini) keeps the zombie:
+# that shows the check can fail.
+zombies() { # zombies NAME ENTRYPOINT-ARGS...: prints the number of zombie processes after the orphan exits
+  local name=$1; shift
+  podman run -d -i --name "$name" "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --read-only --no-healthcheck "$@" \
+    --stdio --admin-port off -- sh -c '(sleep 0.3 &); exec sleep 60' >/dev/null 2>&1 || { echo x; return; }
+  sleep 1.5
+  podman exec "$name" sh -c 'n=0; for f in /proc/[0-9]*/stat; do s=$(cut -d" " -f3 "$f" 2>/dev/null); [ "$s" = Z ] && n=$((n+1)); done; echo $n' 2>/dev/null || echo x
+  podman exec "$name" cat /proc/1/comm >"$tmp/$name.pid1" 2>/dev/null
+  podman rm -f -t 0 "$name" >/dev/null 2>&1
+}
+z_tini=$(zombies "$NAME-init" "$IMAGE")
+z_node=$(zombies "$NAME-noinit" --entrypoint node "$IMAGE" --max-semi-space-size=1 /app/dist/cli.js)
+check "init: PID 1 is tini ($(cat "$tmp/$NAME-init.pid1" 2>/dev/null))" test "$(cat "$tmp/$NAME-init.pid1" 2>/dev/null)" = tini
+check "init: tini reaps the orphan of the --stdio child (zombies: ${z_tini}; with node as PID 1: ${z_node})" test "$z_tini" = 0 -a "${z_node:-0}" != 0 -a "$z_node" != x
 
 version=$(podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthcheck --read-only --read-only-tmpfs=false "$IMAGE" --version 2>&1)
 expected=$(node -p 'require("./package.json").version')
@@ -179,6 +223,8 @@ podman run -d --name "$NAME" "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=host \
   --read-only --read-only-tmpfs=false --cap-drop=ALL --security-opt=no-new-privileges --no-healthcheck \
   -e "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp_port" -e OTEL_BSP_SCHEDULE_DELAY=200 \
   -e OTEL_SERVICE_NAME=mcp-trace-proxy-container-test \
+  -e MCP_TRACE_PROXY_UI=true -e OTEL_METRICS_EXPORTER=prometheus,otlp -e OTEL_METRIC_EXPORT_INTERVAL=500 \
+  -e 'OTEL_RESOURCE_ATTRIBUTES=deployment.environment.name=ci,example.note=a%2Cb%3Dc%20%24(HOME)' \
   "$IMAGE" --upstream "http://127.0.0.1:$up_port/mcp" --port "$proxy_port" --admin-port "$admin_port" >"$tmp/run.log" 2>&1
 check "podman run --read-only --cap-drop=ALL (uid 1000)" test $? -eq 0 || cat "$tmp/run.log"
 
@@ -186,10 +232,25 @@ check "/healthz answers 200" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin
 check "/readyz answers 200 (upstream reachable)" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin_port/readyz" 10000
 node "$HERE/util.mjs" get "http://127.0.0.1:$admin_port/metrics" >"$tmp/metrics.txt" 2>&1
 check "/metrics answers 200" test $? -eq 0
+# As the chart's ui.enabled and metrics.exporter both set them: the view answers, metrics also go over OTLP.
+check "MCP_TRACE_PROXY_UI=true (ui.enabled): the live view answers at /" node "$HERE/util.mjs" wait "http://127.0.0.1:$admin_port/" 5000
+metrics_posts=0
+for _ in $(seq 1 50); do
+  metrics_posts=$(node -e 'fetch(process.argv[1]).then(r=>r.json()).then(s=>console.log(s.other),()=>console.log(0))' "http://127.0.0.1:$otlp_port/stats")
+  [ "${metrics_posts:-0}" -ge 1 ] && break
+  sleep 0.2
+done
+check "OTEL_METRICS_EXPORTER=prometheus,otlp (metrics.exporter both): metrics reached the OTLP receiver too (${metrics_posts:-0})" test "${metrics_posts:-0}" -ge 1
 check "listens on 0.0.0.0 (MCP_TRACE_PROXY_HOST from the image)" grep -q '0\.0\.0\.0' <(podman logs "$NAME" 2>&1)
 
 node "$HERE/mcp-call.mjs" "http://127.0.0.1:$proxy_port/mcp" >"$tmp/mcp-call.log" 2>&1
 check "MCP session through the container (initialize, tools/list, tools/call echo)" test $? -eq 0 || cat "$tmp/mcp-call.log"
+
+# The chart's `helm test` script, run as the chart runs it (the image's node), against this container.
+podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=host --read-only --no-healthcheck \
+  -e "MCP_URL=http://127.0.0.1:$proxy_port/mcp" -e "ADMIN_URL=http://127.0.0.1:$admin_port" \
+  --entrypoint node "$IMAGE" --input-type=module -e "$(cat "$ROOT/charts/mcp-trace-proxy/files/helm-test.mjs")" >"$tmp/helm-test.log" 2>&1
+check "the chart's helm test script: /readyz and an MCP ping through the proxy" test $? -eq 0 || cat "$tmp/helm-test.log"
 
 spans=0
 for _ in $(seq 1 50); do
@@ -199,9 +260,12 @@ for _ in $(seq 1 50); do
 done
 check "spans reached the OTLP receiver (${spans:-0} non-empty POSTs to /v1/traces)" test "${spans:-0}" -ge 1
 
+t0=$(date +%s)
 podman stop -t 20 "$NAME" >/dev/null 2>&1
+stop_s=$(( $(date +%s) - t0 ))
 exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME" 2>/dev/null)
-check "SIGTERM stops it with exit code 0 (got ${exit_code:-?})" test "${exit_code:-x}" = 0
+check "SIGTERM (through tini) stops it with exit code 0 (got ${exit_code:-?})" test "${exit_code:-x}" = 0
+check "SIGTERM reached node: stopped in ${stop_s}s, before podman's 20 s SIGKILL" test "$stop_s" -lt 15
 check "logged 'stopped' after draining" grep -q stopped <(podman logs "$NAME" 2>&1)
 # podman itself makes the mount points of /etc/hosts, /etc/resolv.conf, /run/.containerenv...: not the proxy's.
 changes=$(podman diff "$NAME" 2>&1 | grep -vE '^[AC] /(etc|run|dev|proc|sys)(/(hosts|hostname|resolv\.conf|\.containerenv|secrets))?$')

@@ -86,7 +86,7 @@ for f in "$CHART"/ci/*.yaml; do
   if out=$(helm lint --strict "$CHART" -f "$f" 2>&1); then ok "helm lint --strict -f ci/$(basename "$f")"; else bad "helm lint --strict -f ci/$(basename "$f")"; echo "$out"; fi
   render "$name" "-f ci/$(basename "$f")" "$CHART" -n mcp -f "$f"
 done
-for want in standalone sidecar servicemonitor; do
+for want in standalone sidecar servicemonitor production otlp-metrics; do
   [ -f "$tmp/json/$want.json" ] || bad "ci/$want-values.yaml is missing or did not render"
 done
 render defaults "the defaults, with --set upstream" "$CHART" --set upstream=http://mcp-server:3001/mcp
@@ -126,6 +126,38 @@ expect_fail "admin port out of range" 'ports.admin' "$CHART" --set upstream=http
 expect_fail "a misspelt top-level key" 'Additional property upstreem' "$CHART" --set upstreem=http://x/mcp
 expect_fail "serviceMonitor without the admin Service port" 'exposeAdmin' "$CHART" --set upstream=http://x/mcp --set serviceMonitor.enabled=true --set service.exposeAdmin=false
 
+# ---- issue 15: overrides, image, validation ----
+U=(--set upstream=http://mcp-server:3001/mcp)
+render overrides "null overrides (--set resources.limits.cpu=null, securityContext.runAsUser=null)" "$CHART" "${U[@]}" \
+  --set resources.limits.cpu=null --set securityContext.runAsUser=null --set podSecurityContext.runAsUser=null
+printf 'resources: {}\nsecurityContext: {}\npodSecurityContext: null\n' >"$tmp/empty-values.yaml"
+render overrides-empty "resources: {}, securityContext: {}, podSecurityContext: null" "$CHART" "${U[@]}" -f "$tmp/empty-values.yaml"
+DIGEST=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+render image "image.digest, image.registry, global.imageRegistry, tag 1.10" "$CHART" "${U[@]}" --set image.registry=registry.example.com \
+  --set global.imageRegistry=mirror.example.com --set image.digest=$DIGEST --set image.tag=1.10
+render image-tag "a tag that is no label value" "$CHART" "${U[@]}" --set-string image.tag=_v1.2.3-rc.1_build.20261201.0123456789abcdef0123456789abcdef0123456789abcdef-
+render toggle "enabled: true and global (the dependency toggle) on the chart itself" "$CHART" "${U[@]}" --set enabled=true --set global.foo=bar
+render ui "ui.enabled with metrics.exporter otlp and a NetworkPolicy" "$CHART" "${U[@]}" --set ui.enabled=true --set metrics.exporter=otlp \
+  --set otlp.endpoint=http://c:4318 --set networkPolicy.enabled=true --set tests.enabled=false
+
+printf 'upstream: http://x/mcp\nimage:\n  tag: 1.10\n' >"$tmp/float-tag.yaml"
+expect_fail "image.tag given as a number (1.10 would render 1.1)" 'image.tag' "$CHART" -f "$tmp/float-tag.yaml"
+expect_fail "image.digest that is no digest" 'image.digest' "$CHART" "${U[@]}" --set image.digest=latest
+expect_fail "ports.proxy = ports.admin" 'ports.proxy and ports.admin are both 8080' "$CHART" "${U[@]}" --set ports.admin=8080
+expect_fail "drainDelay 25s + shutdownGrace 10s > terminationGracePeriodSeconds 30" 'exceed terminationGracePeriodSeconds \(30s\)' "$CHART" "${U[@]}" --set drainDelay=25s
+expect_fail "shutdownGrace 2m > terminationGracePeriodSeconds" 'shutdownGrace \(120000ms\)' "$CHART" "${U[@]}" --set shutdownGrace=2m
+expect_fail "sidecar: drainDelay over the given terminationGracePeriodSeconds" 'exceed terminationGracePeriodSeconds \(5s\)' "$CHART" -f "$CHART/ci/sidecar-values.yaml" --set terminationGracePeriodSeconds=5
+expect_fail "OTEL_RESOURCE_ATTRIBUTES in extraEnv" 'use resourceAttributes' "$CHART" "${U[@]}" --set 'extraEnv[0].name=OTEL_RESOURCE_ATTRIBUTES' --set 'extraEnv[0].value=a=b'
+expect_fail "OTEL_METRICS_EXPORTER in extraEnv (the scrape annotations would point at a /metrics that is gone)" 'use metrics.exporter' "$CHART" "${U[@]}" --set 'extraEnv[0].name=OTEL_METRICS_EXPORTER' --set 'extraEnv[0].value=otlp'
+expect_fail "otlp.tls with an http:// endpoint" 'use https://' "$CHART" "${U[@]}" --set otlp.endpoint=http://c:4318 --set otlp.tls.secretName=tls
+expect_fail "otlp.tls client certificate without its key" 'go together' "$CHART" "${U[@]}" --set otlp.endpoint=https://c:4318 --set otlp.tls.secretName=tls --set otlp.tls.keyKey=
+expect_fail "serviceMonitor with metrics.exporter otlp" 'serviceMonitor.enabled needs metrics.exporter prometheus' "$CHART" "${U[@]}" --set otlp.endpoint=http://c:4318 --set metrics.exporter=otlp --set serviceMonitor.enabled=true
+expect_fail "metrics.exporter otlp with no otlp.endpoint" 'otlp.endpoint is empty' "$CHART" "${U[@]}" --set metrics.exporter=otlp
+expect_fail "an unknown metrics.exporter" 'metrics.exporter' "$CHART" "${U[@]}" --set metrics.exporter=statsd
+expect_fail "podMonitor in sidecar mode without a selector" 'podMonitor.selector is required' "$CHART" "${U[@]}" --set standalone.enabled=false --set podMonitor.enabled=true
+expect_fail "autoscaling on CPU with resources: {}" 'needs resources.requests.cpu' "$CHART" "${U[@]}" -f "$tmp/empty-values.yaml" --set autoscaling.enabled=true
+expect_fail "podDisruptionBudget with minAvailable and maxUnavailable" 'not both' "$CHART" "${U[@]}" --set podDisruptionBudget.enabled=true --set podDisruptionBudget.minAvailable=1 --set podDisruptionBudget.maxUnavailable=1
+
 if helm package "$CHART" -d "$tmp/package" >"$tmp/package.log" 2>&1 && tar -tzf "$tmp"/package/mcp-trace-proxy-*.tgz >"$tmp/package.list" &&
   grep -q 'mcp-trace-proxy/values.schema.json' "$tmp/package.list"; then
   ok "helm package (with values.schema.json)"
@@ -147,13 +179,19 @@ expect_notes "standalone" "port-forward svc/rel-mcp-trace-proxy 8080:8080" "$CHA
 expect_notes "standalone" "Spans go to http://otel-collector.observability:4318/v1/traces" "$CHART/ci/standalone-values.yaml"
 expect_notes "servicemonitor" "A ServiceMonitor scrapes /metrics every 15s" "$CHART/ci/servicemonitor-values.yaml"
 expect_notes "sidecar" 'include \"mcp-trace-proxy.sidecar\"' "$CHART/ci/sidecar-values.yaml"
+expect_notes "sidecar" "preStop" "$CHART/ci/sidecar-values.yaml"
+expect_notes "production" "anyone who reaches the admin port can read the spans (the NetworkPolicy allows only namespace monitoring)" "$CHART/ci/production-values.yaml"
+expect_notes "production" "helm test rel -n mcp" "$CHART/ci/production-values.yaml"
 
 # ---- a user's chart with this chart as a dependency, including the sidecar template ----
 cp -r "$ROOT/test/helm/sidecar-chart" "$tmp/sidecar-chart"
 mkdir -p "$tmp/sidecar-chart/charts"
 cp -r "$CHART" "$tmp/sidecar-chart/charts/mcp-trace-proxy"
 if out=$(helm lint --strict "$tmp/sidecar-chart" 2>&1); then ok "helm lint --strict: a chart using the sidecar template"; else bad "helm lint --strict: a chart using the sidecar template"; echo "$out"; fi
-render parent "a chart using the sidecar template" "$tmp/sidecar-chart"
+render parent "a chart using the sidecar template (condition: mcp-trace-proxy.enabled, enabled: true)" "$tmp/sidecar-chart"
+render parent-null "the parent chart with --set mcp-trace-proxy.resources.limits.cpu=null, .securityContext.runAsUser=null" "$tmp/sidecar-chart" \
+  --set mcp-trace-proxy.resources.limits.cpu=null --set mcp-trace-proxy.securityContext.runAsUser=null
+render parent-registry "the parent chart with global.imageRegistry" "$tmp/sidecar-chart" --set global.imageRegistry=mirror.example.com
 
 # ---- deploy/: plain manifests, through kustomize ----
 for d in deploy deploy/otel-collector; do
