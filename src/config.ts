@@ -51,6 +51,8 @@ export interface Config extends OtelConfig {
   readonly ui: boolean;
   /** How many finished spans the live view keeps. */
   readonly uiBuffer: number;
+  /** OpenInference attributes (Phoenix, Langfuse) beside the MCP ones. */
+  readonly openinference: boolean;
 }
 
 type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list' | 'log-level' | 'log-format';
@@ -93,6 +95,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'ui-buffer', kind: 'count', default: '1000', describe: 'how many recent spans the live view keeps in memory' },
   { flag: 'allowed-hosts', kind: 'list', describe: 'comma-separated Host values to accept (e.g. localhost,mcp.example.com); others get 403' },
   { flag: 'allowed-origins', kind: 'list', describe: 'comma-separated Origin values to accept (e.g. https://app.example.com); requests with another Origin get 403' },
+  { flag: 'openinference', kind: 'bool', default: 'true', describe: 'add OpenInference attributes for Phoenix and Langfuse (openinference.span.kind, session.id, ...; --no-openinference: off)' },
 ];
 
 /** service.name from OTEL_RESOURCE_ATTRIBUTES (key=value pairs, percent-encoded), which OTEL_SERVICE_NAME overrides. */
@@ -303,6 +306,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     traceResponse: values['trace-response'] as boolean,
     allowedHosts: values['allowed-hosts'] === undefined ? null : listValue(values['allowed-hosts']),
     allowedOrigins: values['allowed-origins'] === undefined ? null : listValue(values['allowed-origins']),
+    openinference: values.openinference as boolean,
     ...otel,
   };
   return { kind: 'config', config: Object.freeze(config) };
