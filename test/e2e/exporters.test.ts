@@ -83,9 +83,11 @@ describe('OTLP over gRPC', () => {
     expect(call.metadata.authorization).toBe('Bearer grpc-key');
   });
 
-  test('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc: the operation histogram reaches MetricsService/Export', async () => {
+  test('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=grpc, _METRICS_ENDPOINT as host:port and _METRICS_INSECURE: the operation histogram reaches MetricsService/Export', async () => {
     await session({
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url,
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: grpc.url,
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: grpc.url.replace('http://', ''), OTEL_EXPORTER_OTLP_METRICS_INSECURE: 'true',
       OTEL_METRICS_EXPORTER: 'otlp', OTEL_METRIC_EXPORT_INTERVAL: '60000', OTEL_SERVICE_NAME: 'exporter-test',
     });
     // The shutdown flush exports metrics once more, so waiting for the final counts is bounded.
@@ -96,9 +98,9 @@ describe('OTLP over gRPC', () => {
     expect(grpc.calls.some((c) => c.path.endsWith('MetricsService/Export'))).toBe(true);
   });
 
-  test('OTEL_EXPORTER_OTLP_INSECURE=true: host:port without a scheme, in plaintext', async () => {
+  test.each(['OTEL_EXPORTER_OTLP_INSECURE', 'OTEL_EXPORTER_OTLP_TRACES_INSECURE'])('%s=true: host:port without a scheme, in plaintext', async (name) => {
     await session({
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url.replace('http://', ''), OTEL_EXPORTER_OTLP_INSECURE: 'true',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url.replace('http://', ''), [name]: 'true',
       OTEL_SERVICE_NAME: 'exporter-test',
     });
     expectSessionSpans(await grpc.waitForSpans(sessionDone));
@@ -120,7 +122,7 @@ describe('OTLP http/json', () => {
   test('spans and metrics arrive as OTLP/JSON at /v1/traces and /v1/metrics', async () => {
     await session({
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'exporter-test',
-      OTEL_METRICS_EXPORTER: 'otlp,prometheus', OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      OTEL_METRICS_EXPORTER: 'otlp,prometheus', OTEL_METRIC_EXPORT_INTERVAL: '60000', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-signal=metrics',
     });
     expectSessionSpans(await receiver.waitForSpans(sessionDone));
     const op = opHistogram(await receiver.waitForMetrics((ms) => opHistogram(ms) !== undefined))!;
@@ -128,6 +130,8 @@ describe('OTLP http/json', () => {
     for (const path of ['/v1/traces', '/v1/metrics']) {
       expect(receiver.requests.find((r) => r.path === path)!.headers['content-type']).toMatch(/^application\/json/);
     }
+    expect(receiver.requests.find((r) => r.path === '/v1/metrics')!.headers['x-signal']).toBe('metrics');
+    expect(receiver.requests.find((r) => r.path === '/v1/traces')!.headers['x-signal']).toBeUndefined();
   });
 });
 

@@ -142,15 +142,17 @@ test('OTEL_SDK_DISABLED=true on HTTP: bytes forwarded unchanged, nothing injecte
 });
 
 describe('at the receiver', () => {
-  test('OTEL_EXPORTER_OTLP_HEADERS and OTEL_EXPORTER_OTLP_COMPRESSION=gzip arrive as set; OTEL_RESOURCE_ATTRIBUTES is on the resource', async () => {
+  test('OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_TRACES_HEADERS and OTEL_EXPORTER_OTLP_COMPRESSION=gzip arrive as set; OTEL_RESOURCE_ATTRIBUTES is on the resource', async () => {
     const r = await session({
-      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k-123,authorization=Basic%20cGstbGY6c2stbGY=',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k-123,authorization=Basic%20cGstbGY6c2stbGY=,x-signal=any',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-signal=traces',
       OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
       OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=staging,service.namespace=mcp,openinference.project.name=mcp-servers',
     });
     const req = receiver.requests.find((x) => x.path === '/v1/traces')!;
     expect(req.headers['x-api-key']).toBe('k-123');
     expect(req.headers.authorization).toBe('Basic cGstbGY6c2stbGY='); // the Langfuse recipe's form
+    expect(req.headers['x-signal']).toBe('traces'); // the per-signal variable wins
     expect(req.headers['content-encoding']).toBe('gzip');
     const add = r.spans.find((s) => s.name === 'tools/call add')!;
     expect(add.resource).toMatchObject({ 'deployment.environment.name': 'staging', 'service.namespace': 'mcp', 'openinference.project.name': 'mcp-servers', 'service.name': 'mcp-trace-proxy' });
@@ -169,6 +171,32 @@ describe('at the receiver', () => {
     expect(r.spans.some((s) => s.name === 'tools/call add')).toBe(true);
     expect(receiver.requests.every((x) => x.path === '/v1/traces')).toBe(true);
   });
+});
+
+test('OTEL_BSP_EXPORT_TIMEOUT: an export the collector never answers is abandoned and counted as a failure', async () => {
+  const hanging = await startOtlpReceiver({ hang: true });
+  const proc = run(['--upstream', server.url, '--port', '0', '--admin-port', '0'], {
+    OTEL_EXPORTER_OTLP_ENDPOINT: hanging.url, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_BSP_EXPORT_TIMEOUT: '200', OTEL_EXPORTER_OTLP_TIMEOUT: '600000',
+  });
+  try {
+    const { url, admin } = await listening(proc);
+    const c = await connectClient(url);
+    await c.client.callTool({ name: 'add', arguments: { a: 1, b: 2 } });
+    await c.close();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const m = parsePrometheus(await (await fetch(`${admin}/metrics`)).text());
+      if (total(m, 'mcp_trace_proxy_span_export_failures_total') > 0) break;
+      if (Date.now() > deadline) throw new Error('no export failure counted within 15 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(hanging.requests.length).toBeGreaterThan(0); // sent, never answered
+  } finally {
+    // Not SIGTERM: its flush would wait for the 600 s OTLP timeout, which is the point of the setting.
+    proc.child.kill('SIGKILL');
+    await proc.exit;
+    await hanging.close();
+  }
 });
 
 test('a DNS failure answers 503 with a JSON-RPC error, and the span says MTP_UPSTREAM_DNS', async () => {
