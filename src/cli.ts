@@ -59,6 +59,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 
 /** A URL fit for a log line: no user name, password or query (they may hold credentials). */
 function safeUrl(raw: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw; // a gRPC host:port
   const u = new URL(raw);
   return `${u.origin}${u.pathname}`;
 }
@@ -66,7 +67,8 @@ function safeUrl(raw: string): string {
 function tracesSummary(config: Config): string {
   if (!config.tracingEnabled) return 'disabled';
   if (config.tracesExporters.length === 0) return 'none';
-  return config.tracesExporters.map((e) => (e === 'otlp' ? `otlp ${config.otlpTracesUrl ? safeUrl(config.otlpTracesUrl) : '(OTEL_EXPORTER_OTLP_* default)'}` : 'console')).join(', ');
+  const otlp = `otlp ${config.tracesProtocol} ${config.otlpTracesUrl ? safeUrl(config.otlpTracesUrl) : '(OTEL_EXPORTER_OTLP_* default)'}`;
+  return config.tracesExporters.map((e) => (e === 'otlp' ? otlp : e === 'zipkin' ? `zipkin ${safeUrl(config.zipkinUrl)}` : 'console')).join(', ');
 }
 
 /**

@@ -2,13 +2,13 @@
 // Prometheus text on the admin port's /metrics and/or OTLP (OTEL_METRICS_EXPORTER). The counters are
 // observed from plain numbers at collection time, so the request path only increments integers.
 import { Attributes, Histogram, ValueType } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config';
 import { VERSION } from '../version';
+import { createOtlpMetricExporter } from './exporters';
 import * as sc from './semconv';
 
 /** Plain counters the proxy increments; read only when metrics are collected. */
@@ -49,7 +49,7 @@ export class Metrics {
     if (this.prometheus) readers.push(this.prometheus);
     if (config.metricsExporters.includes('otlp')) {
       readers.push(new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter(config.otlpMetricsUrl ? { url: config.otlpMetricsUrl } : {}),
+        exporter: createOtlpMetricExporter(config),
         exportIntervalMillis: config.metricExportIntervalMs,
         exportTimeoutMillis: Math.min(config.metricExportIntervalMs, 30_000),
       }));

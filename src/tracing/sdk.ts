@@ -2,7 +2,6 @@
 // it would trace the proxy's own upstream calls and inject a second traceparent.
 import { DiagLogLevel, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, diag } from '@opentelemetry/api';
 import { ExportResult, hrTimeToMilliseconds, setGlobalErrorHandler } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, ReadableSpan,
@@ -11,6 +10,7 @@ import {
 import type { Config } from '../config';
 import { Logger, rateLimited } from '../log';
 import { VERSION } from '../version';
+import { createOtlpSpanExporter, createZipkinExporter } from './exporters';
 import { createPropagator } from './propagation';
 import { RecentSpans } from '../ui/recent';
 import { Metrics, ProxyCounters, newCounters } from './metrics';
@@ -90,10 +90,10 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     // BatchSpanProcessor: bounded queue (OTEL_BSP_MAX_QUEUE_SIZE), export off the request path.
     // A 512-span batch is serialized in one go on the event loop (about 5 ms here): smaller batches
     // keep that pause off the request tail, unless the operator chose a size.
-    if (e === 'otlp') {
+    if (e === 'otlp' || e === 'zipkin') {
       const queue = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) || 2048;
       const batch = process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ? {} : { maxExportBatchSize: Math.min(DEFAULT_EXPORT_BATCH, queue) };
-      return new BatchSpanProcessor(new OTLPTraceExporter(config.otlpTracesUrl ? { url: config.otlpTracesUrl } : {}), batch);
+      return new BatchSpanProcessor(e === 'otlp' ? createOtlpSpanExporter(config) : createZipkinExporter(config), batch);
     }
     return new BatchSpanProcessor(new ConsoleLineExporter(), { scheduledDelayMillis: 200 });
   });

@@ -62,3 +62,18 @@ export const METRIC_PROXY_ACTIVE_SESSIONS = 'mcp_trace_proxy.sessions.active' as
 export const METRIC_PROXY_PENDING_DROPPED = 'mcp_trace_proxy.pending.dropped' as const;
 export const METRIC_PROXY_EXPORT_FAILURES = 'mcp_trace_proxy.span_export.failures' as const;
 export const ATTR_MESSAGE_DIRECTION = 'mcp_trace_proxy.direction' as const;
+
+// OpenInference (Arize Phoenix; also read by Langfuse), added beside the MCP keys, never instead.
+// Source: Arize-ai/openinference, spec/semantic_conventions.md. On unless --no-openinference.
+export const ATTR_OPENINFERENCE_SPAN_KIND = 'openinference.span.kind' as const;
+export const ATTR_OI_SESSION_ID = 'session.id' as const;
+export const ATTR_OI_TOOL_NAME = 'tool.name' as const;
+export const ATTR_OI_INPUT_VALUE = 'input.value' as const;
+export const ATTR_OI_INPUT_MIME_TYPE = 'input.mime_type' as const;
+export const ATTR_OI_OUTPUT_VALUE = 'output.value' as const;
+export const ATTR_OI_OUTPUT_MIME_TYPE = 'output.mime_type' as const;
+export const OI_SPAN_KIND_TOOL = 'TOOL' as const;
+export const OI_SPAN_KIND_LLM = 'LLM' as const;
+export const OI_SPAN_KIND_RETRIEVER = 'RETRIEVER' as const;
+export const OI_SPAN_KIND_CHAIN = 'CHAIN' as const;
+export const OI_MIME_JSON = 'application/json' as const;

@@ -8,6 +8,7 @@ import type { Telemetry } from './sdk';
 import { RpcMessage, metaOf } from '../jsonrpc/parse';
 import { ConnInfo, metricAttributes, requestAttributes, responseOutcome, spanName, targetOf } from './attributes';
 import { MetricLabels } from './labels';
+import { openInferenceInput, openInferenceOutput, openInferenceSession, openInferenceStart } from './openinference';
 import { parentFor } from './propagation';
 import { redactedJson } from './redact';
 import * as sc from './semconv';
@@ -82,6 +83,7 @@ export class Operation {
       this.span.setAttributes(o.attributes);
       const captured = this.owner.captureResult(this.method, res);
       if (captured !== undefined) this.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, captured);
+      if (captured !== undefined && this.owner.capture.openinference) this.span.setAttributes(openInferenceOutput(captured));
       if (o.errorMessage !== undefined) this.span.setStatus({ code: SpanStatusCode.ERROR, message: o.errorMessage });
     }
     this.end();
@@ -134,6 +136,7 @@ export class Operation {
 
   setSession(sessionId: string): void {
     if (!this.ended) this.span.setAttribute(sc.ATTR_MCP_SESSION_ID, sessionId);
+    if (!this.ended && this.owner.capture.openinference) this.span.setAttributes(openInferenceSession(sessionId));
   }
 }
 
@@ -143,6 +146,7 @@ export interface CaptureOptions {
   readonly results: boolean;
   readonly redactKeys: readonly string[];
   readonly maxLength: number;
+  readonly openinference?: boolean;
 }
 
 const NO_CAPTURE: CaptureOptions = { arguments: false, results: false, redactKeys: [], maxLength: 0 };
@@ -153,7 +157,7 @@ export class Tracing {
     readonly tracer: Tracer,
     readonly propagator: TextMapPropagator,
     readonly labels: MetricLabels = new MetricLabels(100),
-    private readonly capture: CaptureOptions = NO_CAPTURE,
+    readonly capture: CaptureOptions = NO_CAPTURE,
     /** Told of every ended operation (metrics, access log), sampled or not. */
     private readonly onEnd?: (op: EndedOperation) => void,
   ) {}
@@ -176,8 +180,11 @@ export class Tracing {
     const span = this.tracer.startSpan(spanName(m), { kind, links, attributes: { [sc.ATTR_MCP_METHOD_NAME]: method } }, parent);
     if (span.isRecording()) {
       span.setAttributes(requestAttributes(m, conn));
+      if (this.capture.openinference) span.setAttributes(openInferenceStart(method, targetOf(m).tool, conn.sessionId));
       if (this.capture.arguments && method === 'tools/call' && m.params?.arguments !== undefined) {
-        span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, redactedJson(m.params.arguments, this.capture.redactKeys, this.capture.maxLength));
+        const args = redactedJson(m.params.arguments, this.capture.redactKeys, this.capture.maxLength);
+        span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
+        if (this.capture.openinference) span.setAttributes(openInferenceInput(args));
       }
     }
     const t = targetOf(m);
@@ -202,7 +209,7 @@ export class Tracing {
  * operation feeds: the operation histograms and, with --access-log, a log line.
  */
 export function createTracing(telemetry: Telemetry, config: Config, log: Logger): Tracing {
-  const capture = { arguments: config.captureArguments, results: config.captureResults, redactKeys: config.redactKeys, maxLength: config.captureMaxLength };
+  const capture = { arguments: config.captureArguments, results: config.captureResults, redactKeys: config.redactKeys, maxLength: config.captureMaxLength, openinference: config.openinference };
   const metrics = telemetry.metrics;
   const onEnd = (op: EndedOperation) => {
     metrics?.operation(op.kind, op.durationS, op.metricAttributes);

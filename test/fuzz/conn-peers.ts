@@ -9,8 +9,8 @@ import { PassThrough } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Case, cut } from './gen';
 
-export const INIT_LINE = '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"fuzz","version":"1"}}}';
-const INIT_ANSWER = '{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"fuzz","version":"1"}}}';
+export const INIT_LINE = '{"jsonrpc":"2.0","id":"__init__","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"fuzz","version":"1"}}}';
+const INIT_ANSWER = '{"jsonrpc":"2.0","id":"__init__","result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"fuzz","version":"1"}}}';
 
 /** What one connection sent (each frame or line) and got back (the raw bytes). */
 export interface ConnRun {

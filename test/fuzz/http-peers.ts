@@ -28,8 +28,8 @@ export function encode(buf: Buffer, enc: Encoding): Buffer {
   return buf;
 }
 
-const INIT = (k: number) => `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"fuzz-${k}","version":"1"}}}`;
-const INIT_ANSWER = '{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"fuzz","version":"1"}}}';
+const INIT = (k: number) => `{"jsonrpc":"2.0","id":"__init__","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"fuzz-${k}","version":"1"}}}`;
+const INIT_ANSWER = '{"jsonrpc":"2.0","id":"__init__","result":{"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"fuzz","version":"1"}}}';
 const LOG = 'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"é😀"}}\n\n';
 
 async function writeCut(res: http.ServerResponse | http.ClientRequest, buf: Buffer, cuts: readonly number[]): Promise<void> {

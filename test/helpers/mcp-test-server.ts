@@ -2,6 +2,7 @@
 // behind a plain node:http server, so end-to-end tests can put the proxy in front
 // of it and inspect exactly what reached the upstream (raw bytes and headers).
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -21,6 +22,8 @@ export interface TestServerOptions {
   stateless?: boolean;
   /** enableJsonResponse: answer POSTs with application/json instead of an SSE stream. */
   jsonResponse?: boolean;
+  /** Serve https with this key and certificate (url then starts with https://). */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface TestServer {
@@ -162,7 +165,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     return sendJson(res, 400, jsonRpcError(-32000, 'Bad Request: No valid session ID provided'));
   }
 
-  const httpServer = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -175,7 +178,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
         else res.end();
       });
     });
-  });
+  };
+  const httpServer = opts.tls ? https.createServer(opts.tls, handler) : http.createServer(handler);
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -184,7 +188,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const port = (httpServer.address() as AddressInfo).port;
 
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/mcp`,
     port,
     received,
     async close() {

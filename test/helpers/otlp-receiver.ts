@@ -5,9 +5,12 @@
 // common/v1, resource/v1), so a bug in the exporter's encoder cannot be hidden by
 // sharing the same decoder.
 import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import zlib from 'node:zlib';
 import * as protobuf from 'protobufjs';
+import { decodeJsonMetrics, decodeJsonSpans } from './otlp-json';
 
 export type AttrValue = string | number | boolean | AttrValue[] | { [k: string]: AttrValue } | null;
 
@@ -51,6 +54,8 @@ export interface OtlpReceiverOptions {
   status?: number; // HTTP status to answer (default 200)
   delayMs?: number; // wait this long before answering
   hang?: boolean; // accept the request and never answer (until close)
+  /** Serve https and require a client certificate signed by `ca` (mTLS). */
+  tls?: { key: Buffer; cert: Buffer; ca: Buffer };
 }
 
 export interface OtlpReceiver {
@@ -60,7 +65,8 @@ export interface OtlpReceiver {
   readonly spans: ReceivedSpan[];
   /** Every metric of every export to /v1/metrics, in arrival order (see ReceivedMetric.export). */
   readonly metrics: ReceivedMetric[];
-  readonly requests: { path: string; headers: http.IncomingHttpHeaders; bytes: number }[];
+  /** clientCertCN: the common name of the verified client certificate, over TLS. */
+  readonly requests: { path: string; headers: http.IncomingHttpHeaders; bytes: number; clientCertCN?: string }[];
   waitForSpans(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
   waitForMetrics(predicate: (metrics: ReceivedMetric[]) => boolean, timeoutMs?: number): Promise<ReceivedMetric[]>;
   close(): Promise<void>;
@@ -211,7 +217,7 @@ function attrs(kvs: PbKV[] | undefined): Record<string, AttrValue> {
   return out;
 }
 
-function decodeSpans(body: Buffer): ReceivedSpan[] {
+export function decodeSpans(body: Buffer): ReceivedSpan[] {
   const req = RequestType.decode(body) as unknown as PbRequest;
   return req.resourceSpans.flatMap((rs) => {
     const resource = attrs(rs.resource?.attributes);
@@ -256,7 +262,7 @@ function histogramPoint(p: PbHistogramPoint, explicit: boolean): ReceivedMetricP
   return out;
 }
 
-function decodeMetrics(body: Buffer, exportIndex: number): ReceivedMetric[] {
+export function decodeMetrics(body: Buffer, exportIndex: number): ReceivedMetric[] {
   const req = MetricsRequestType.decode(body) as unknown as PbMetricsRequest;
   return req.resourceMetrics.flatMap((rm) => {
     const resource = attrs(rm.resource?.attributes);
@@ -301,17 +307,18 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   const timers = new Set<NodeJS.Timeout>();
   const waiters = new Set<{ check: () => void; fail: (e: Error) => void }>();
 
-  const answer = (res: http.ServerResponse, status: number, body = ''): void => {
+  const answer = (res: http.ServerResponse, status: number, body = '', json = false): void => {
     if (opts.hang) return; // leave the exporter waiting; close() destroys the socket
-    // Empty protobuf body == empty Export{Trace,Metrics}ServiceResponse; errors get a readable text body.
-    const type = body ? 'text/plain' : 'application/x-protobuf';
+    // Empty protobuf body == empty Export{Trace,Metrics}ServiceResponse (`{}` in JSON); errors get a readable text body.
+    const type = body ? 'text/plain' : json ? 'application/json' : 'application/x-protobuf';
+    if (json && !body) body = '{}';
     const send = (): void => void res.writeHead(status, { 'content-type': type }).end(body);
     if (!opts.delayMs) return send();
     const t = setTimeout(() => { timers.delete(t); send(); }, opts.delayMs);
     timers.add(t);
   };
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const path = (req.url ?? '').split('?')[0];
     const chunks: Buffer[] = [];
     let size = 0;
@@ -320,24 +327,30 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
       if (size <= MAX_BODY) chunks.push(c); // keep draining past the cap, but stop buffering
     });
     req.on('end', () => {
-      requests.push({ path, headers: req.headers, bytes: size });
+      const cn = opts.tls ? (req.socket as TLSSocket).getPeerCertificate().subject?.CN : undefined;
+      requests.push({ path, headers: req.headers, bytes: size, ...(cn ? { clientCertCN: String(cn) } : {}) });
       if (req.method !== 'POST' || (path !== '/v1/traces' && path !== '/v1/metrics')) return answer(res, 404, 'not found');
       if (size > MAX_BODY) return answer(res, 413, 'body too large');
-      if (!String(req.headers['content-type']).startsWith('application/x-protobuf')) {
-        return answer(res, 415, 'expected application/x-protobuf');
+      // http/protobuf, or http/json (OTLP/JSON, decoded by otlp-json.ts).
+      const json = String(req.headers['content-type']).startsWith('application/json');
+      if (!json && !String(req.headers['content-type']).startsWith('application/x-protobuf')) {
+        return answer(res, 415, 'expected application/x-protobuf or application/json');
       }
       try {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = zlib.gunzipSync(body, { maxOutputLength: MAX_BODY });
-        if (path === '/v1/traces') spans.push(...decodeSpans(body));
-        else metrics.push(...decodeMetrics(body, metricExports++));
+        if (path === '/v1/traces') spans.push(...(json ? decodeJsonSpans(body) : decodeSpans(body)));
+        else metrics.push(...(json ? decodeJsonMetrics(body, metricExports++) : decodeMetrics(body, metricExports++)));
       } catch (e) {
         return answer(res, 400, `cannot decode: ${(e as Error).message}`);
       }
       for (const w of [...waiters]) w.check();
-      answer(res, opts.status ?? 200);
+      answer(res, opts.status ?? 200, '', json);
     });
-  });
+  };
+  const server = opts.tls
+    ? https.createServer({ ...opts.tls, requestCert: true, rejectUnauthorized: true }, handler)
+    : http.createServer(handler);
   // Track sockets so close() can kill keep-alive and hanging connections instead of waiting on them.
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -348,7 +361,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Resolves with a copy of `items` once `predicate(items)` holds; rechecked after every decoded request.
   function waitFor<T>(predicate: (items: T[]) => boolean, items: T[], timeoutMs: number, timeoutMessage: () => string): Promise<T[]> {

@@ -374,7 +374,7 @@ describe('OTEL_* variables', () => {
   it('an unknown OTEL_TRACES_EXPORTER names the variable, the value and the choices', () => {
     const e = configError(U, { OTEL_TRACES_EXPORTER: 'otlp,jaeger' });
     expect(e.message).toMatch(/^OTEL_TRACES_EXPORTER: unknown value "jaeger"/);
-    expect(e.message).toContain('otlp, console, none');
+    expect(e.message).toContain('otlp, console, zipkin, none');
   });
 
   it('OTEL_PROPAGATORS: default, lists, none, errors', () => {
@@ -415,13 +415,10 @@ describe('OTEL_* variables', () => {
     expect(e.message).toMatch(/^OTEL_SDK_DISABLED: invalid value "yes"; expected true or false/);
   });
 
-  it.each(['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'])('%s: grpc and http/json are rejected, http/protobuf accepted', (name) => {
-    expect(cfg(U, { [name]: 'http/protobuf' }).tracingEnabled).toBe(true);
-    for (const raw of ['grpc', 'http/json']) {
-      const e = configError(U, { [name]: raw });
-      expect(e.message).toMatch(new RegExp(`^${name}: unsupported value "${raw}"`));
-      expect(e.message).toContain('http/protobuf');
-    }
+  it.each(['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'])('%s: grpc, http/protobuf and http/json; anything else names the variable', (name) => {
+    for (const p of ['grpc', 'http/protobuf', 'http/json']) expect(cfg(U, { [name]: p }).tracesProtocol).toBe(p);
+    const e = configError(U, { [name]: 'http' });
+    expect(e.message).toMatch(new RegExp(`^${name}: unsupported value "http"; expected grpc, http/protobuf or http/json`));
   });
 
   it('OTLP compression: gzip or none', () => {
