@@ -24,7 +24,8 @@ function handle(line) {
   const raw = line.toString('base64');
   if (msg && typeof msg.method === 'string' && msg.id !== undefined) {
     const meta = (msg.params && msg.params._meta) || {};
-    out({ jsonrpc: '2.0', id: msg.id, result: { traceparent: meta.traceparent ?? null, raw } });
+    const version = msg.method === 'initialize' ? { protocolVersion: msg.params.protocolVersion } : {};
+    out({ jsonrpc: '2.0', id: msg.id, result: { traceparent: meta.traceparent ?? null, raw, ...version } });
   } else {
     out({ jsonrpc: '2.0', method: 'test/raw', params: { raw } });
   }
@@ -102,8 +103,8 @@ interface RawProxy {
 }
 
 /** The proxy started the way an MCP client starts a stdio server, with our own hands on its pipes. */
-function startRaw(proxyArgs: string[], command: string[], env: Record<string, string> = otelEnv()): RawProxy {
-  const child = spawn(process.execPath, [CLI, ...proxyArgs, '--stdio', '--', ...command], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+function startRaw(proxyArgs: string[], command: string[], env: Record<string, string> = otelEnv(), dashes = true): RawProxy {
+  const child = spawn(process.execPath, [CLI, ...proxyArgs, '--stdio', ...(dashes ? ['--'] : []), ...command], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   let err = '';
   child.stdout!.on('data', (d: Buffer) => out.push(d));
@@ -262,6 +263,60 @@ describe('with an inline line-echo server', () => {
     const last = raw(byId('last')).toString('utf8');
     expect(last.endsWith('}')).toBe(true);
     expect(JSON.parse(last).params._meta.traceparent).toBeDefined();
+  });
+
+  test('ten requests of 10 B to 3 MB, written in random pieces, all reach the server intact', async () => {
+    const p = startRaw([], [process.execPath, echoServer]);
+    const sizes = [10, 100, 1000, 65_535, 65_536, 65_537, 200_000, 1_000_000, 2_000_000, 3_000_000];
+    const lines = sizes.map((n, i) => Buffer.from(`{"jsonrpc":"2.0","id":${i},"method":"tools/call","params":{"name":"big","arguments":{"pad":"${'é'.repeat(Math.floor(n / 2))}"}}}\n`));
+    const all = Buffer.concat(lines);
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    try {
+      for (let at = 0; at < all.length;) {
+        const n = Math.max(1, Math.floor(rand() * 150_000));
+        p.child.stdin!.write(all.subarray(at, at + n)); // cuts fall anywhere, inside 'é' too
+        at += n;
+        if (rand() < 0.3) await new Promise((r) => setTimeout(r, 1));
+      }
+      await until(() => p.messages().length === sizes.length, 'every answer', 30_000);
+      p.child.stdin!.end();
+      expect((await p.exit).code).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+    const got = p.messages().map((m) => Buffer.from(m.result.raw as string, 'base64'));
+    got.forEach((g, i) => expect(g.equals(lines[i].subarray(0, lines[i].length - 1))).toBe(true));
+  });
+
+  test('auto: no _meta is created before an initialize negotiated a session-era revision, and one is after', async () => {
+    for (const [version, after] of [['2025-06-18', true], ['2026-07-28', false]] as const) {
+      const p = startRaw([], [process.execPath, echoServer]);
+      try {
+        p.child.stdin!.write('{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
+        p.child.stdin!.write(`{"jsonrpc":"2.0","id":2,"method":"initialize","params":{"protocolVersion":"${version}","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n`);
+        await until(() => p.messages().length === 2, 'the initialize answer');
+        p.child.stdin!.end('{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
+        expect((await p.exit).code).toBe(0);
+      } finally {
+        p.child.kill('SIGKILL');
+      }
+      const byId = (id: number) => p.messages().find((m) => m.id === id)!.result;
+      expect(byId(1).traceparent).toBeNull();
+      expect(byId(2).traceparent).toBeNull();
+      expect(byId(3).traceparent === null).toBe(!after);
+    }
+  });
+
+  test('--stdio takes the command without --, as launchers that drop it pass it', async () => {
+    const p = startRaw(['--log-level', 'warn'], [process.execPath, echoServer], otelEnv(), false);
+    try {
+      p.child.stdin!.end('{"jsonrpc":"2.0","id":"x","method":"ping"}\n');
+      expect((await p.exit).code).toBe(0);
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+    expect(p.messages().map((m) => m.id)).toEqual(['x']);
   });
 
   test('with OTEL_SDK_DISABLED the bytes pass unchanged', async () => {
