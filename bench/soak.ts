@@ -228,7 +228,8 @@ async function main(): Promise<number> {
   );
   const pool = new Pool(proxy.url, { connections: opts.concurrency, pipelining: 1, headersTimeout: 10_000, bodyTimeout: 10_000 });
   const path = new URL(upstream.url).pathname;
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  // A session-era revision: the proxy may create `_meta` (and the upstream checks it did, exactly).
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
 
   let mismatches = 0;
   let errors = 0;
