@@ -24,6 +24,7 @@ if (opts.seed && !/^-?\d+$/.test(opts.seed)) {
   process.exit(2);
 }
 const jest = path.join(__dirname, '../../node_modules/jest/bin/jest.js');
-const env = { ...process.env, FUZZ_CASES: opts.cases, ...(opts.seed ? { FUZZ_SEED: opts.seed } : {}) };
+// A fresh seed unless one is given: the test's name prints it, and --seed replays it.
+const env = { ...process.env, FUZZ_CASES: opts.cases, FUZZ_SEED: opts.seed || String(Math.floor(Math.random() * 2 ** 31)) };
 const r = spawnSync(process.execPath, ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', jest, 'test/fuzz', ...(opts.transport ? ['-t', opts.transport] : [])], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);
