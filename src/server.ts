@@ -42,7 +42,10 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
   const tap = telemetry ? createTap(telemetry, config, log) : null;
   const sessions = telemetry
     ? new SessionRegistry(SESSION_IDLE_MS, MAX_TRACKED_SESSIONS,
-      (s) => metrics?.session(s, { [sc.ATTR_NETWORK_TRANSPORT]: 'tcp', [sc.ATTR_NETWORK_PROTOCOL_NAME]: 'http' }),
+      (seconds, scope) => {
+        metrics?.session(seconds, { [sc.ATTR_NETWORK_TRANSPORT]: 'tcp', [sc.ATTR_NETWORK_PROTOCOL_NAME]: 'http' });
+        tap?.close(scope, 'no_response');
+      },
       (n) => (stats.activeSessions = n))
     : null;
   const proxy = new HttpProxy(config, upstream, tap, sessions, log, stats);

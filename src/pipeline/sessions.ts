@@ -18,8 +18,8 @@ export class SessionRegistry {
   constructor(
     private readonly idleMs: number,
     private readonly max: number,
-    /** A session ended: its duration in seconds. */
-    private readonly onEnd: (durationS: number, transport: Transport) => void,
+    /** A session ended: its duration in seconds, and its scope (whose pending requests now go unanswered). */
+    private readonly onEnd: (durationS: number, scope: Scope) => void,
     private readonly onCount: (active: number) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
@@ -55,7 +55,7 @@ export class SessionRegistry {
     const s = this.sessions.get(key);
     if (!s) return;
     this.sessions.delete(key);
-    this.onEnd((this.now() - s.startedAt) / 1000, transport);
+    this.onEnd((this.now() - s.startedAt) / 1000, s.scope);
     this.onCount(this.sessions.size);
   }
 

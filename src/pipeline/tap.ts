@@ -183,6 +183,7 @@ export class Tap {
   /** The exchange failed upstream: every operation it started ends with the error. */
   fail(ch: Channel, code: string, message: string): void {
     for (const op of [...ch.open, ...ch.notes]) op.fail(code, message);
+    if (ch.scope.kind === 'exchange') for (const op of this.correlator.takeScope(ch.scope)) op.abandon('no_response');
   }
 
   /**
@@ -194,9 +195,9 @@ export class Tap {
     if (ch.scope.kind !== 'session') for (const op of this.correlator.takeScope(ch.scope)) op.abandon('client_abort');
   }
 
-  /** A connection closed (WebSocket, stdio): nothing in its scope will be answered. */
-  close(ch: Channel, why: 'client_abort' | 'no_response' | 'shutdown'): void {
-    for (const op of this.correlator.takeScope(ch.scope)) op.abandon(why);
+  /** A connection closed (WebSocket, stdio), or a session ended: nothing in its scope will be answered. */
+  close(scope: Scope, why: 'client_abort' | 'no_response' | 'shutdown'): void {
+    for (const op of this.correlator.takeScope(scope)) op.abandon(why);
   }
 
   /** Shutdown: every pending operation ends, so its span is exported. */

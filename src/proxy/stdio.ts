@@ -183,7 +183,7 @@ export function runStdio(config: Config, tap: Tap | null, log: Logger, io?: Io):
     releaseStdin();
     childOut.destroy();
     childIn.destroy();
-    if (ch) tap?.close(ch, 'no_response');
+    if (ch) tap?.close(ch.scope, 'no_response');
     await flush();
     stdout.off('error', onStdoutError);
     resolveExit(code);

@@ -151,7 +151,7 @@ export class WebSocketBridge {
     if (b.done) return;
     b.done = true;
     this.stats.openStreams--;
-    if (b.ch) this.tap?.close(b.ch, why);
+    if (b.ch) this.tap?.close(b.ch.scope, why);
     this.bridges.delete(b);
   }
 

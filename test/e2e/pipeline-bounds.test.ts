@@ -143,3 +143,20 @@ test('an SSE stream the upstream resets counts as an upstream error and fails th
   expect(span.attributes['error.type']).toBe('MTP_UPSTREAM_RESET');
   expect(px.proxy.stats.upstreamErrors.MTP_UPSTREAM_RESET).toBe(1);
 });
+
+test('a session the client DELETEs ends its pending requests with it, instead of leaving them to expire', async () => {
+  px = await startProxy(await upstream((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'DELETE') return void res.writeHead(200).end();
+      if (req.headers['mcp-session-id'] === undefined) return void res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'sess-9' }).end('{"jsonrpc":"2.0","id":1,"result":{}}');
+      res.writeHead(202).end(); // its answer would come on the GET stream
+    });
+  }), { pendingTimeoutMs: 600_000 });
+  await post(px.url, '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}');
+  await post(px.url, '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"waits"}}', { 'mcp-session-id': 'sess-9' });
+  expect(px.spans().some((s) => s.name === 'tools/call waits')).toBe(false);
+  await fetch(px.url, { method: 'DELETE', headers: { 'mcp-session-id': 'sess-9' } });
+  expect((await px.span('tools/call waits')).attributes['mcp_trace_proxy.outcome']).toBe('no_response');
+  expect(px.proxy.stats.activeSessions).toBe(0);
+});
