@@ -111,6 +111,16 @@ const jobRelabel = (ep) => (ep?.relabelings ?? []).find((r) => r.targetLabel ===
   }
 }
 
+// ---- the same from a parent chart: the dependency reads its own files ----
+{
+  const objs = load('parent-monitoring');
+  if (objs) {
+    const s = 'monitoring (parent chart, the dependency\'s switches)';
+    checkRule(s, objs, {});
+    checkDashboard(s, objs, { namespace: 'mcp', labels: { grafana_dashboard: '1' }, noAnnotations: true });
+  }
+}
+
 // ---- jobName "" (the operator's job name), a default label removed, http/json ----
 {
   const objs = load('monitoring-overrides');

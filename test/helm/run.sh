@@ -212,6 +212,8 @@ render parent "a chart using the sidecar template (condition: mcp-trace-proxy.en
 render parent-null "the parent chart with --set mcp-trace-proxy.resources.limits.cpu=null, .securityContext.runAsUser=null" "$tmp/sidecar-chart" \
   --set mcp-trace-proxy.resources.limits.cpu=null --set mcp-trace-proxy.securityContext.runAsUser=null
 render parent-registry "the parent chart with global.imageRegistry" "$tmp/sidecar-chart" --set global.imageRegistry=mirror.example.com
+render parent-monitoring "the parent chart with the dependency's prometheusRule and grafanaDashboard (.Files of the subchart)" "$tmp/sidecar-chart" -n mcp \
+  --set mcp-trace-proxy.prometheusRule.enabled=true --set mcp-trace-proxy.grafanaDashboard.enabled=true
 
 # ---- deploy/: plain manifests, through kustomize ----
 for d in deploy deploy/otel-collector; do
