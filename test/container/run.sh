@@ -164,11 +164,19 @@ while IFS=$'\t' read -r verdict what got; do
   esac
 done <"$tmp/config-checks.txt"
 
-podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthcheck --entrypoint /bin/sh "$IMAGE" -c '
+# The packages package-lock.json marks dev (only the dev tree needs them) must be absent. Not a fixed
+# list: @types/node is a dev dependency of ours but also a dependency of protobufjs (through the gRPC
+# exporters' @grpc/grpc-js), so `npm ci --omit=dev` rightly installs it.
+DEV_PATHS=$(node -e 'const p = require("./package-lock.json").packages;
+  const dev = Object.keys(p).filter((k) => p[k].dev && /^node_modules\/(@[^/]+\/)?[^/]+$/.test(k));
+  for (const must of ["typescript", "jest", "ts-jest", "@modelcontextprotocol/sdk"]) if (!dev.includes(`node_modules/${must}`)) throw new Error(`${must} is not dev in package-lock.json`);
+  console.log(dev.join(" "))') || bad "package-lock.json: the dev packages"
+podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthcheck -e DEV_PATHS="$DEV_PATHS" --entrypoint /bin/sh "$IMAGE" -c '
   set -e
   test -f /app/dist/cli.js && test -f /app/package.json && test -d /app/node_modules/@opentelemetry/api
-  for dev in typescript jest ts-jest @modelcontextprotocol/sdk @types/node; do
-    if test -e "/app/node_modules/$dev"; then echo "dev dependency in the image: $dev"; exit 1; fi
+  test -n "$DEV_PATHS"
+  for dev in $DEV_PATHS; do
+    if test -e "/app/$dev"; then echo "dev dependency in the image: $dev"; exit 1; fi
   done
   if test -e /app/src || test -e /run/secrets/ca || test -e /root/.npm; then echo "build leftovers in the image"; exit 1; fi
   if ls /tmp/*.crt /app/*.crt /app/.npmrc 2>/dev/null | grep -q .; then echo "a CA bundle or .npmrc in the image"; exit 1; fi

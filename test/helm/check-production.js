@@ -43,7 +43,7 @@ const fromNamespaces = (rule) => (rule.from ?? []).map((f) => f.namespaceSelecto
       check(`${s}: the NetworkPolicy's test peer is the helm test Pod`, !!test && isSubset(mcpRule?.from.find((f) => f.podSelector)?.podSelector.matchLabels, test.metadata.labels));
       // ServiceMonitor
       const ep = find(objs, 'ServiceMonitor')[0]?.spec.endpoints?.[0] ?? {};
-      check(`${s}: ServiceMonitor relabelings and metricRelabelings`, ep.relabelings?.[0]?.targetLabel === 'node' && ep.metricRelabelings?.[0]?.action === 'drop', ep);
+      check(`${s}: ServiceMonitor relabelings (after the chart's job relabeling) and metricRelabelings`, ep.relabelings?.[0]?.targetLabel === 'job' && ep.relabelings?.[1]?.targetLabel === 'node' && ep.metricRelabelings?.[0]?.action === 'drop', ep);
       // common fields
       const labelled = objs.filter((o) => o.metadata.labels?.team === 'platform').map((o) => o.kind);
       check(`${s}: commonLabels on every object and on the pod`, labelled.length === objs.length && podLabels.team === 'platform', objs.map((o) => `${o.kind}:${o.metadata.labels?.team}`));

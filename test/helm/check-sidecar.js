@@ -51,7 +51,7 @@ const { check, load, find, envOf, isSubset, proxyContainer } = require('./lib');
     check(`${s}: a PodMonitor selecting the parent's pods`, pm?.apiVersion === 'monitoring.coreos.com/v1' && isSubset(pm.spec.selector.matchLabels, podLabels), pm?.spec.selector);
     check(`${s}: the PodMonitor scrapes /metrics on the proxy's admin port by name`, ep.port === 'mcp-admin' && ep.path === '/metrics' &&
       dep.spec.template.spec.containers.some((c) => (c.ports ?? []).some((p) => p.name === ep.port && p.containerPort === 9464)), ep);
-    check(`${s}: PodMonitor relabelings`, ep.relabelings?.[0]?.targetLabel === 'container', ep.relabelings);
+    check(`${s}: PodMonitor relabelings, after the chart's job relabeling`, ep.relabelings?.[0]?.targetLabel === 'job' && ep.relabelings?.[1]?.targetLabel === 'container', ep.relabelings);
     check(`${s}: no ServiceMonitor in sidecar mode`, find(objs, 'ServiceMonitor').length === 0);
     const np = find(objs, 'NetworkPolicy')[0];
     check(`${s}: a NetworkPolicy on the parent's pods (podSelector)`, !!np && isSubset(np.spec.podSelector.matchLabels, podLabels), np?.spec.podSelector);

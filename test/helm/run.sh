@@ -86,7 +86,7 @@ for f in "$CHART"/ci/*.yaml; do
   if out=$(helm lint --strict "$CHART" -f "$f" 2>&1); then ok "helm lint --strict -f ci/$(basename "$f")"; else bad "helm lint --strict -f ci/$(basename "$f")"; echo "$out"; fi
   render "$name" "-f ci/$(basename "$f")" "$CHART" -n mcp -f "$f"
 done
-for want in standalone sidecar servicemonitor production otlp-metrics; do
+for want in standalone sidecar servicemonitor production otlp-metrics monitoring; do
   [ -f "$tmp/json/$want.json" ] || bad "ci/$want-values.yaml is missing or did not render"
 done
 render defaults "the defaults, with --set upstream" "$CHART" --set upstream=http://mcp-server:3001/mcp
@@ -140,6 +140,25 @@ render toggle "enabled: true and global (the dependency toggle) on the chart its
 render ui "ui.enabled with metrics.exporter otlp and a NetworkPolicy" "$CHART" "${U[@]}" --set ui.enabled=true --set metrics.exporter=otlp \
   --set otlp.endpoint=http://c:4318 --set networkPolicy.enabled=true --set tests.enabled=false
 
+# ---- issue 13: PrometheusRule, Grafana dashboard, monitors' job name, otlp.protocol ----
+render monitoring-sidecar "sidecar mode: podMonitor, prometheusRule and grafanaDashboard with their defaults" "$CHART" -n mcp "${U[@]}" \
+  --set standalone.enabled=false --set podMonitor.enabled=true --set podMonitor.selector.app=weather-mcp \
+  --set prometheusRule.enabled=true --set grafanaDashboard.enabled=true
+render monitoring-overrides "serviceMonitor.jobName \"\", grafana_dashboard: null, another folder annotation, otlp.protocol http/json" "$CHART" -n mcp "${U[@]}" \
+  --set serviceMonitor.enabled=true --set serviceMonitor.jobName= --set grafanaDashboard.enabled=true \
+  --set grafanaDashboard.labels.grafana_dashboard=null --set grafanaDashboard.labels.dashboards=mcp \
+  --set grafanaDashboard.folder=Tracing/MCP --set grafanaDashboard.folderAnnotation=k8s-sidecar-target-directory \
+  --set otlp.endpoint=http://c:4318 --set otlp.protocol=http/json
+expect_fail "an unknown otlp.protocol" 'otlp.protocol' "$CHART" "${U[@]}" --set otlp.protocol=grpcs
+expect_fail "OTEL_EXPORTER_OTLP_PROTOCOL in extraEnv" 'use otlp.protocol' "$CHART" "${U[@]}" --set 'extraEnv[0].name=OTEL_EXPORTER_OTLP_PROTOCOL' --set 'extraEnv[0].value=grpc'
+expect_fail "an unknown prometheusRule key" 'Additional property rules' "$CHART" "${U[@]}" --set prometheusRule.rules=x
+# The rules file, as kubectl parses it (check-monitoring.js compares the PrometheusRule's groups to it).
+{
+  printf 'apiVersion: example.com/v1\nkind: RulesFile\nmetadata:\n  name: rules\nspec:\n'
+  sed 's/^/  /' "$ROOT/deploy/prometheus/rules.yaml"
+} >"$tmp/rules-file.yaml"
+if to_json "$tmp/rules-file.yaml" "$tmp/json/rules-file.json"; then ok "deploy/prometheus/rules.yaml parses"; else bad "deploy/prometheus/rules.yaml parses"; cat "$tmp/json/rules-file.json.err"; fi
+
 printf 'upstream: http://x/mcp\nimage:\n  tag: 1.10\n' >"$tmp/float-tag.yaml"
 expect_fail "image.tag given as a number (1.10 would render 1.1)" 'image.tag' "$CHART" -f "$tmp/float-tag.yaml"
 expect_fail "image.digest that is no digest" 'image.digest' "$CHART" "${U[@]}" --set image.digest=latest
@@ -159,8 +178,9 @@ expect_fail "autoscaling on CPU with resources: {}" 'needs resources.requests.cp
 expect_fail "podDisruptionBudget with minAvailable and maxUnavailable" 'not both' "$CHART" "${U[@]}" --set podDisruptionBudget.enabled=true --set podDisruptionBudget.minAvailable=1 --set podDisruptionBudget.maxUnavailable=1
 
 if helm package "$CHART" -d "$tmp/package" >"$tmp/package.log" 2>&1 && tar -tzf "$tmp"/package/mcp-trace-proxy-*.tgz >"$tmp/package.list" &&
-  grep -q 'mcp-trace-proxy/values.schema.json' "$tmp/package.list"; then
-  ok "helm package (with values.schema.json)"
+  grep -q 'mcp-trace-proxy/values.schema.json' "$tmp/package.list" && grep -q 'mcp-trace-proxy/files/prometheus/rules.yaml' "$tmp/package.list" &&
+  grep -q 'mcp-trace-proxy/files/grafana/mcp-trace-proxy.json' "$tmp/package.list"; then
+  ok "helm package (with values.schema.json and the rules and dashboard files)"
 else
   bad "helm package"; cat "$tmp/package.log"
 fi
@@ -192,6 +212,8 @@ render parent "a chart using the sidecar template (condition: mcp-trace-proxy.en
 render parent-null "the parent chart with --set mcp-trace-proxy.resources.limits.cpu=null, .securityContext.runAsUser=null" "$tmp/sidecar-chart" \
   --set mcp-trace-proxy.resources.limits.cpu=null --set mcp-trace-proxy.securityContext.runAsUser=null
 render parent-registry "the parent chart with global.imageRegistry" "$tmp/sidecar-chart" --set global.imageRegistry=mirror.example.com
+render parent-monitoring "the parent chart with the dependency's prometheusRule and grafanaDashboard (.Files of the subchart)" "$tmp/sidecar-chart" -n mcp \
+  --set mcp-trace-proxy.prometheusRule.enabled=true --set mcp-trace-proxy.grafanaDashboard.enabled=true
 
 # ---- deploy/: plain manifests, through kustomize ----
 for d in deploy deploy/otel-collector; do

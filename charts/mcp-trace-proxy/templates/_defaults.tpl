@@ -29,6 +29,7 @@ ports:
 serviceName: ""
 otlp:
   endpoint: ""
+  protocol: http/protobuf
   headers:
     secretName: ""
     secretKey: otlp-headers

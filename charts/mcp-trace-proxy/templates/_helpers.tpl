@@ -86,3 +86,8 @@ app.kubernetes.io/component: proxy
 {{- $exp := include "mcp-trace-proxy.metricsExporters" . | fromJsonArray -}}
 {{- if or (has "prometheus" $exp) .ui.enabled }}true{{ end -}}
 {{- end }}
+
+{{/* The name of the dashboard's ConfigMap. */}}
+{{- define "mcp-trace-proxy.dashboardName" -}}
+{{- printf "%s-dashboard" (include "mcp-trace-proxy.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end }}

@@ -7,21 +7,29 @@
 {{- end -}}
 {{- end }}
 
-{{/* The endpoint fields of a monitor: (values of serviceMonitor or podMonitor). */}}
+{{/* The endpoint fields of a monitor: (dict "m" <values of serviceMonitor or podMonitor> "root" $).
+`jobName` (through tpl) becomes a relabeling of `job`, before the user's relabelings, so that the
+proxy-down alert of the rules (job=~"mcp-trace-proxy.*") matches. */}}
 {{- define "mcp-trace-proxy.monitorEndpoint" -}}
+{{- $m := .m -}}
+{{- $relabelings := list -}}
+{{- with $m.jobName }}
+{{- $relabelings = append $relabelings (dict "action" "replace" "targetLabel" "job" "replacement" (tpl (toString .) $.root)) }}
+{{- end }}
+{{- $relabelings = concat $relabelings ($m.relabelings | default list) -}}
 path: /metrics
 scheme: http
-{{- with .interval }}
+{{- with $m.interval }}
 interval: {{ . }}
 {{- end }}
-{{- with .scrapeTimeout }}
+{{- with $m.scrapeTimeout }}
 scrapeTimeout: {{ . }}
 {{- end }}
-{{- with .relabelings }}
+{{- with $relabelings }}
 relabelings:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .metricRelabelings }}
+{{- with $m.metricRelabelings }}
 metricRelabelings:
   {{- toYaml . | nindent 2 }}
 {{- end }}

@@ -39,6 +39,7 @@ Public, for your own charts (this chart as a dependency, `standalone.enabled: fa
 {{- with $v.shutdownGrace }}{{ $env = append $env (dict "name" "MCP_TRACE_PROXY_SHUTDOWN_GRACE" "value" (toString .)) }}{{ end -}}
 {{- with $v.serviceName }}{{ $env = append $env (dict "name" "OTEL_SERVICE_NAME" "value" (toString .)) }}{{ end -}}
 {{- with $v.otlp.endpoint }}{{ $env = append $env (dict "name" "OTEL_EXPORTER_OTLP_ENDPOINT" "value" (tpl (toString .) $ctx)) }}{{ end -}}
+{{- with $v.otlp.protocol }}{{ $env = append $env (dict "name" "OTEL_EXPORTER_OTLP_PROTOCOL" "value" (toString .)) }}{{ end -}}
 {{- with $v.otlp.headers.secretName -}}
   {{- $ref := dict "name" (tpl (toString .) $ctx) "key" (required "mcp-trace-proxy: otlp.headers.secretKey is required with otlp.headers.secretName" $v.otlp.headers.secretKey) -}}
   {{- $env = append $env (dict "name" "OTEL_EXPORTER_OTLP_HEADERS" "valueFrom" (dict "secretKeyRef" $ref)) -}}
@@ -78,7 +79,7 @@ percent-encoded as the variable requires (and `$`, which the kubelet would expan
 {{- $valueOf := dict "OTEL_RESOURCE_ATTRIBUTES" "resourceAttributes, a map merged into it" "OTEL_METRICS_EXPORTER" "metrics.exporter" "MCP_TRACE_PROXY_UI" "ui.enabled"
   "MCP_TRACE_PROXY_HOST" "host" "MCP_TRACE_PROXY_PORT" "ports.proxy" "MCP_TRACE_PROXY_ADMIN_PORT" "ports.admin" "MCP_TRACE_PROXY_UPSTREAM" "upstream"
   "MCP_TRACE_PROXY_DRAIN_DELAY" "drainDelay" "MCP_TRACE_PROXY_SHUTDOWN_GRACE" "shutdownGrace" "OTEL_SERVICE_NAME" "serviceName"
-  "OTEL_EXPORTER_OTLP_ENDPOINT" "otlp.endpoint" "OTEL_EXPORTER_OTLP_HEADERS" "otlp.headers.secretName" "OTEL_EXPORTER_OTLP_COMPRESSION" "otlp.compression"
+  "OTEL_EXPORTER_OTLP_ENDPOINT" "otlp.endpoint" "OTEL_EXPORTER_OTLP_PROTOCOL" "otlp.protocol" "OTEL_EXPORTER_OTLP_HEADERS" "otlp.headers.secretName" "OTEL_EXPORTER_OTLP_COMPRESSION" "otlp.compression"
   "OTEL_TRACES_SAMPLER" "sampler.name" "OTEL_TRACES_SAMPLER_ARG" "sampler.arg" -}}
 {{- range $v.extraEnv -}}
   {{- if has .name $chartNames -}}
