@@ -39,6 +39,8 @@ export function decodeWhole(buf: Buffer, enc: Encoding, max: number): Buffer | n
 export class StreamDecoder {
   private z: zlib.Gunzip | zlib.Inflate | zlib.InflateRaw | zlib.BrotliDecompress | null = null;
   private done = false;
+  /** deflate's first bytes, held until there are two: they tell zlib-wrapped from raw (a write may be one byte). */
+  private head: Buffer | null = null;
 
   constructor(
     private readonly enc: Encoding,
@@ -49,14 +51,27 @@ export class StreamDecoder {
   push(chunk: Buffer): void {
     if (this.done) return;
     if (this.enc === 'identity') return this.onData(chunk);
-    if (!this.z) this.z = this.open(chunk);
+    if (!this.z) {
+      const first = this.head ? Buffer.concat([this.head, chunk]) : chunk;
+      if (this.enc === 'deflate' && first.length < 2) {
+        this.head = first;
+        return;
+      }
+      this.head = null;
+      this.z = this.open(first);
+      chunk = first;
+    }
     this.z.write(chunk);
   }
 
   end(): void {
     if (this.done) return;
-    if (this.enc === 'identity' || !this.z) return this.finish(true);
-    this.z.end();
+    if (!this.z && this.head) {
+      // A one-byte body: not valid deflate, but zlib says so, not us.
+      this.z = this.open(this.head);
+      this.z.end(this.head);
+    } else if (this.enc === 'identity' || !this.z) this.finish(true);
+    else this.z.end();
   }
 
   /** The body stopped (an error, an abort): no more output. */

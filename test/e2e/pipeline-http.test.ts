@@ -201,3 +201,16 @@ test('a body without "jsonrpc":"2.0" is not JSON-RPC: forwarded untouched, no sp
   expect(px.spans()).toHaveLength(0);
   expect(px.proxy.stats.unparsedBodies).toBe(1);
 });
+
+test('a deflate answer whose first write is a single byte is still read for the span', async () => {
+  const packed = zlib.deflateSync('{"jsonrpc":"2.0","id":"","result":{}}');
+  const url = await listen((req, res) => void body(req).then(() => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'deflate' });
+    res.write(packed.subarray(0, 1));
+    setTimeout(() => res.end(packed.subarray(1)), 20);
+  }));
+  px = await startProxy(url);
+  const got = await raw(px.url, {}, '{"jsonrpc":"2.0","id":"","method":"ping"}');
+  expect(got.body.equals(packed)).toBe(true);
+  expect((await px.span('ping')).attributes['mcp_trace_proxy.outcome']).toBeUndefined();
+});

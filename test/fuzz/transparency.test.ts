@@ -25,7 +25,7 @@ const CASES = Number(process.env.FUZZ_CASES ?? 10);
 // A fixed seed by default, so CI is repeatable; `npm run fuzz` picks a fresh one each run.
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_261_201;
 const run = (arb: fc.Arbitrary<Case>, check: (c: Case) => Promise<void>) =>
-  fc.assert(fc.asyncProperty(arb, check), { numRuns: CASES, seed: SEED, endOnFailure: true, timeout: 120_000 });
+  fc.assert(fc.asyncProperty(arb, check), { numRuns: CASES, seed: SEED, path: process.env.FUZZ_PATH, endOnFailure: true, timeout: 120_000 });
 
 /** The upstream got what the client sent, but for the trace keys; a `_meta` only where allowed. */
 function expectSameUpstreamText(sent: string, got: string, sessionEra: boolean): void {
