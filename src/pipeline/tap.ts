@@ -8,7 +8,7 @@ import { RpcMessage, idTextOf, parseBody, str } from '../jsonrpc/parse';
 import type { Logger } from '../log';
 import type { ConnInfo } from '../tracing/attributes';
 import type { ProxyCounters } from '../tracing/metrics';
-import { metaFields } from '../tracing/propagation';
+import { injectHeaders, metaFields, pickMeta } from '../tracing/propagation';
 import * as sc from '../tracing/semconv';
 import type { Operation, Tracing } from '../tracing/spans';
 import { Correlator, Direction, DropReason, progressKey, requestKey } from './correlator';
@@ -38,6 +38,8 @@ export interface Channel {
   readonly notes: Operation[];
   /** The first operation it started: its context goes into the HTTP headers. */
   first?: Operation;
+  /** The first operation's propagation fields, injected once for both the headers and its `_meta`. */
+  carrier?: Record<string, string>;
   /** The exact id text of each request it carried, for a gateway error's body; `batch` for its shape. */
   requestIds?: string[];
   batch?: boolean;
@@ -93,7 +95,15 @@ export class Tap {
           continue;
         }
         const op = this.tracing.startServer(m, ch.conn, ch.headerCtx);
-        ch.first ??= op;
+        let fields = null;
+        if (!ch.first) {
+          ch.first = op;
+          ch.carrier = {};
+          injectHeaders(this.tracing.propagator, op.context, ch.carrier);
+          fields = pickMeta(ch.carrier);
+        } else if (mode !== 'never') {
+          fields = metaFields(this.tracing.propagator, op.context);
+        }
         if (m.kind === 'request') {
           ch.requestIds.push(m.idText as string);
           this.track(ch, op, 'client_to_server', m);
@@ -105,10 +115,7 @@ export class Tap {
           if (ch.scope.kind === 'connection') op.end();
           else ch.notes.push(op);
         }
-        if (mode !== 'never') {
-          const fields = metaFields(this.tracing.propagator, op.context);
-          if (fields) edits[m.index] = { fields, create: mode === 'always' || ch.sessionEra };
-        }
+        if (mode !== 'never' && fields) edits[m.index] = { fields, create: mode === 'always' || ch.sessionEra };
       }
       return (canSplice && edits.length > 0 && spliceMeta(text, edits)) || text;
     } catch (err) {

@@ -16,7 +16,7 @@ import { Scope } from '../pipeline/scope';
 import type { SessionRegistry } from '../pipeline/sessions';
 import { Channel, Tap, isSessionEra } from '../pipeline/tap';
 import type { ProxyCounters } from '../tracing/metrics';
-import { extractHeaders, injectHeaders } from '../tracing/propagation';
+import { extractHeaders } from '../tracing/propagation';
 import { clientHeaders, connInfo, header, isEventStream, isJson, requestPath, upstreamHeaders } from './headers';
 import { Abort, forward } from './http/forward';
 import { relay } from './http/relay';
@@ -85,8 +85,9 @@ export class HttpProxy {
         body = read.stream;
       }
     }
-    // Last, so nothing after it can change the propagation headers.
-    if (ch?.first) injectHeaders(tap!.tracing.propagator, ch.first.context, headers as Record<string, string>);
+    // Last, so nothing after it can change the propagation headers: the first operation's fields,
+    // injected once by the tap (for its _meta too), replace what the client sent under those names.
+    if (ch?.carrier) Object.assign(headers, ch.carrier);
 
     const sent = await forward(this.upstream, { path, method: req.method as string, headers, body, signal: abort, headersTimeoutMs: this.config.upstreamTimeoutMs });
     if (!sent.ok) {
