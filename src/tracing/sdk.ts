@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { Logger, rateLimited } from '../log';
 import { VERSION } from '../version';
 import { createOtlpSpanExporter, createZipkinExporter } from './exporters';
+import { KeepProcessor, KeepSampler } from './keep';
 import { createPropagator } from './propagation';
 import { RecentSpans } from '../ui/recent';
 import { Metrics, ProxyCounters, newCounters } from './metrics';
@@ -104,7 +105,13 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
   // The live view is fed from the same pipeline, whatever the export settings.
   const recent = config.ui ? new RecentSpans(config.uiBuffer) : null;
   if (recent) spanProcessors.push(recent);
-  const provider = new NodeTracerProvider({ resource, sampler: createSampler(config), spanProcessors });
+  // Keep-errors/keep-slow: nothing is dropped at start; the keep processor drops what was neither.
+  const keep = config.keepErrors || config.keepSlowMs !== null;
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: keep ? new KeepSampler(createSampler(config)) : createSampler(config),
+    spanProcessors: keep ? [new KeepProcessor(spanProcessors, counters)] : spanProcessors,
+  });
   // Prometheus alone with no admin port: nobody could read the metrics, so none are recorded.
   const readable = config.metricsExporters.includes('otlp') || config.adminPort !== null;
   const metrics = config.metricsExporters.length > 0 && readable ? new Metrics(config, resource, counters) : null;
