@@ -106,7 +106,8 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
   const recent = config.ui ? new RecentSpans(config.uiBuffer) : null;
   if (recent) spanProcessors.push(recent);
   // Keep-errors/keep-slow: nothing is dropped at start; the keep processor drops what was neither.
-  const keep = config.keepErrors || config.keepSlowMs !== null;
+  // With nowhere to export (OTEL_TRACES_EXPORTER=none, no live view), recording would be wasted work.
+  const keep = (config.keepErrors || config.keepSlowMs !== null) && spanProcessors.length > 0;
   const provider = new NodeTracerProvider({
     resource,
     sampler: keep ? new KeepSampler(createSampler(config)) : createSampler(config),

@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import type { Telemetry } from './sdk';
 import { RpcMessage, metaOf } from '../jsonrpc/parse';
-import { ConnInfo, metricAttributes, requestAttributes, responseOutcome, spanName, targetOf } from './attributes';
+import { ConnInfo, Outcome, metricAttributes, requestAttributes, responseOutcome, spanName, targetOf } from './attributes';
 import { MetricLabels } from './labels';
 import { openInferenceInput, openInferenceOutput, openInferenceSession, openInferenceStart } from './openinference';
 import { parentFor } from './propagation';
@@ -40,7 +40,7 @@ interface Deferred {
   readonly conn: ConnInfo;
   readonly who: Attributes;
   res?: RpcMessage;
-  outcome?: Attributes;
+  outcome?: Outcome;
 }
 
 /** --keep-errors and --keep-slow: which dropped operations are exported anyway. */
@@ -99,11 +99,9 @@ export class Operation {
     const o = responseOutcome(this.method, res);
     this.errorType = o.attributes[sc.ATTR_ERROR_TYPE] as string | undefined;
     if (this.deferred) {
-      // Kept or not is decided at the end; until then only what that decision needs is recorded.
+      // Kept or not is decided at the end (errorType is all it needs); the span is filled in only if kept.
       this.deferred.res = res;
-      this.deferred.outcome = o.attributes;
-      this.span.setAttributes(o.attributes);
-      if (o.errorMessage !== undefined) this.span.setStatus({ code: SpanStatusCode.ERROR, message: o.errorMessage });
+      this.deferred.outcome = o;
     } else if (this.span.isRecording()) {
       this.span.setAttributes(o.attributes);
       const captured = this.owner.captureResult(this.method, res);
@@ -171,7 +169,8 @@ export class Operation {
     if (d) {
       this.deferred = undefined;
       this.owner.describe(this.span, d.m, d.conn, d.who);
-      if (d.outcome) this.span.setAttributes(d.outcome); // the response's values win (e.g. the negotiated version)
+      if (d.outcome) this.span.setAttributes(d.outcome.attributes); // the response's values win (e.g. the negotiated version)
+      if (d.outcome?.errorMessage !== undefined) this.span.setStatus({ code: SpanStatusCode.ERROR, message: d.outcome.errorMessage });
       const captured = d.res && this.owner.captureResult(this.method, d.res);
       if (captured !== undefined) this.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, captured);
       if (captured !== undefined && this.owner.capture.openinference) this.span.setAttributes(openInferenceOutput(captured));
