@@ -37,6 +37,10 @@ export const ATTR_MCP_CLIENT_NAME = 'mcp.client.name' as const;
 export const ATTR_MCP_CLIENT_VERSION = 'mcp.client.version' as const;
 /** Where 2026-07-28 requests carry the client's name and version (spec changelog). */
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo' as const;
+// The caller keys the live view shows and filters on, when --attribute-header/--attribute-jwt-claim
+// produce them: the names the README suggests (enduser.id is the general conventions' key).
+export const ATTR_TENANT_ID = 'tenant.id' as const;
+export const ATTR_ENDUSER_ID = 'enduser.id' as const;
 /** On a span the head sampler dropped and the proxy exported anyway: why (`error` or `slow`). */
 export const ATTR_MCP_PROXY_SAMPLING_KEPT = 'mcp_trace_proxy.sampling.kept' as const;
 export const KEPT_ERROR = 'error' as const;

@@ -1,6 +1,6 @@
 // The live view's page and JSON API on the admin port:
 //   GET /  (or /index.html)   the page
-//   GET /api/operations       recent operations, newest first (filters: method, tool, status, session, trace_id, min_duration_ms, limit)
+//   GET /api/operations       recent operations, newest first (filters: method, tool, status, session, tenant, user, client, trace_id, min_duration_ms, limit)
 //   GET /api/traces/<id>      the spans of one trace still in memory
 //   GET /api/summary          per-tool count, error rate, p50/p95
 //   GET /api/stream           Server-Sent Events: one `data:` JSON per span as it finishes
@@ -186,7 +186,7 @@ export function uiHandler(recent: RecentSpans, options: UiHandlerOptions = {}): 
 /** Query string → filter, or an error message naming the parameter. */
 export function parseFilter(q: URLSearchParams, maxLimit: number): SpanFilter | string {
   const f: SpanFilter = {};
-  for (const [param, key] of [['method', 'method'], ['tool', 'tool'], ['session', 'session']] as const) {
+  for (const [param, key] of [['method', 'method'], ['tool', 'tool'], ['session', 'session'], ['tenant', 'tenant'], ['user', 'user'], ['client', 'client']] as const) {
     const v = q.get(param);
     if (v === null || v === '') continue;
     if (v.length > MAX_FILTER_CHARS) return `${param} is too long`;
