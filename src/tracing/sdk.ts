@@ -14,6 +14,7 @@ import { createOtlpSpanExporter, createZipkinExporter } from './exporters';
 import { KeepProcessor, KeepSampler } from './keep';
 import { createPropagator } from './propagation';
 import { RecentSpans } from '../ui/recent';
+import { OperationSeries } from '../ui/series';
 import { Metrics, ProxyCounters, newCounters } from './metrics';
 import { ATTR_ERROR_TYPE } from './semconv';
 
@@ -25,6 +26,8 @@ export interface Telemetry {
   readonly counters: ProxyCounters;
   /** Recent finished spans for the live view, when --ui is on. */
   readonly recent: RecentSpans | null;
+  /** Per-10-second rates and latencies of every operation, for the live view's chart, when --ui is on. */
+  readonly series: OperationSeries | null;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -122,6 +125,7 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     metrics,
     counters,
     recent,
+    series: config.ui ? new OperationSeries() : null,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
       await Promise.all([provider.shutdown(), metrics?.shutdown()]);

@@ -32,6 +32,10 @@ export interface EndedOperation {
   readonly spanId: string;
   /** Low-cardinality attributes for metrics, error.type included. */
   readonly metricAttributes: Attributes;
+  /** The caller and client attributes (unbounded values: for the live view, which bounds its own). */
+  readonly who: Attributes;
+  /** Set when the head sampler dropped it and keep-errors/keep-slow kept it. */
+  readonly kept?: string;
 }
 
 /** What a span the head sampler dropped needs if it is kept after all: its attributes wait for that decision. */
@@ -72,6 +76,7 @@ export class Operation {
     /** Recorded only for keep-errors/keep-slow: the head sampler dropped it. */
     private readonly unsampled = false,
     private deferred?: Deferred,
+    private readonly who: Attributes = {},
   ) {
     this.context = trace.setSpan(parent, span);
   }
@@ -138,7 +143,7 @@ export class Operation {
     if (this.ended) return;
     this.ended = true;
     const durationS = (performance.now() - this.startPerf) / 1000;
-    if (this.unsampled) this.keepIfWorth(durationS);
+    const kept = this.unsampled ? this.keepIfWorth(durationS) : undefined;
     if (this.notifications > 0) this.span.setAttribute(sc.ATTR_MCP_PROXY_NOTIFICATIONS, this.notifications);
     this.span.end();
     for (const fn of this.onEnded) fn();
@@ -155,16 +160,18 @@ export class Operation {
         traceId: ctx.traceId,
         spanId: ctx.spanId,
         metricAttributes: this.errorType ? { ...this.metricAttrs, [sc.ATTR_ERROR_TYPE]: this.owner.labels.errorType(this.errorType) } : this.metricAttrs,
+        who: this.who,
+        kept,
       });
     }
   }
 
   /** A dropped operation that failed or was slow is marked kept (the processor exports it) and gets its full attributes. */
-  private keepIfWorth(durationS: number): void {
+  private keepIfWorth(durationS: number): string | undefined {
     const keep = this.owner.keep;
     const reason = keep.errors && this.errorType !== undefined ? sc.KEPT_ERROR
       : keep.slowS !== null && durationS > keep.slowS ? sc.KEPT_SLOW : undefined;
-    if (!reason) return;
+    if (!reason) return undefined;
     const d = this.deferred;
     if (d) {
       this.deferred = undefined;
@@ -176,6 +183,7 @@ export class Operation {
       if (captured !== undefined && this.owner.capture.openinference) this.span.setAttributes(openInferenceOutput(captured));
     }
     this.span.setAttribute(sc.ATTR_MCP_PROXY_SAMPLING_KEPT, reason);
+    return reason;
   }
 
   setSession(sessionId: string): void {
@@ -231,7 +239,7 @@ export class Tracing {
     if (span.isRecording() && !deferred) this.describe(span, m, conn, who);
     const t = targetOf(m);
     return new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
-      this.onEnd ? metricAttributes(m, conn, this.labels, who) : undefined, unsampled, deferred);
+      this.onEnd ? metricAttributes(m, conn, this.labels, who) : undefined, unsampled, deferred, who);
   }
 
   /** The attributes known when the request passed: the conventions', the caller's, opt-in captures. */
@@ -268,6 +276,11 @@ export function createTracing(telemetry: Telemetry, config: Config, log: Logger)
   const metrics = telemetry.metrics;
   const onEnd = (op: EndedOperation) => {
     metrics?.operation(op.kind, op.durationS, op.metricAttributes);
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    telemetry.series?.record({
+      durationS: op.durationS, error: op.errorType !== undefined, kept: op.kept !== undefined, tool: op.method === 'tools/call' ? op.target : undefined,
+      tenant: str(op.who[sc.ATTR_TENANT_ID]), client: str(op.who[sc.ATTR_MCP_CLIENT_NAME]),
+    });
     if (config.accessLog) {
       log.info('mcp', {
         kind: op.kind, method: op.method, target: op.target, duration_ms: Math.round(op.durationS * 1e4) / 10,

@@ -69,6 +69,11 @@ button.link:hover{text-decoration:underline}
 #backdrop{position:fixed;inset:0;background:rgba(10,14,22,.35);z-index:9}
 #drawer{position:fixed;top:0;right:0;bottom:0;width:min(1000px,94vw);background:var(--panel);border-left:1px solid var(--border);box-shadow:-12px 0 32px rgba(0,0,0,.18);z-index:10;display:flex;flex-direction:column}
 [hidden]{display:none!important}
+.chart{padding:8px 14px 0}.chart svg{display:block;width:100%;height:90px;border-bottom:1px solid var(--border)}
+.chart .legend{display:flex;gap:10px;align-items:center;font-size:12px;color:var(--muted)}.chart .legend .max{margin-left:auto}
+.chart .legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
+.line{fill:none;stroke-width:1.6}.line.ops,i.ops{stroke:var(--accent);background:var(--accent)}.line.errs,i.errs{stroke:var(--err);background:var(--err)}
+.line.p50,i.p50{stroke:var(--ok);background:var(--ok)}.line.p95,i.p95{stroke:var(--warn);background:var(--warn)}circle.kept,i.kept{fill:var(--err);background:var(--err)}
 #ops:not(.has-caller) .caller,#ops:not(.has-client) .client{display:none}
 .drawer-head{display:flex;align-items:flex-start;gap:12px;padding:14px 20px;border-bottom:1px solid var(--border)}
 .drawer-head h2{margin:0 0 2px;font-size:17px}
@@ -281,6 +286,7 @@ export const SCRIPT = String.raw`
   function addLive(s) {
     if (learn(s)) refreshSelects();
     scheduleSummary();
+    scheduleChart();
     if (state.trace === s.traceId) scheduleTrace();
     if (state.ids.has(s.spanId) || !passes(s, filters())) return;
     state.ids.add(s.spanId);
@@ -350,6 +356,58 @@ export const SCRIPT = String.raw`
     }
   }
 
+  // ---- chart: the last 15 minutes of every operation, sampled or not (inline SVG) ----
+  let chartTimer = null;
+  function scheduleChart() {
+    if (chartTimer) return;
+    chartTimer = setTimeout(() => { chartTimer = null; loadChart(); }, 1000);
+  }
+  // One dimension at a time, as the API takes it: the tool if one is picked, else the tenant, else the client.
+  function chartPick(f) {
+    return f.tool ? ['tool', f.tool] : f.tenant ? ['tenant', f.tenant] : f.client ? ['client', f.client] : null;
+  }
+  async function loadChart() {
+    const pick = chartPick(filters());
+    try {
+      const r = await fetch('api/series' + (pick ? '?' + pick[0] + '=' + encodeURIComponent(pick[1]) : ''), { cache: 'no-store' });
+      const data = await r.json();
+      if (!r.ok) throw new Error(data.error || r.statusText);
+      $('chart-title').textContent = 'Last 15 minutes · ' + (pick ? pick[0] + ' ' + pick[1] : 'all operations');
+      drawChart('chart-rate', data.points, ['opsPerS', 'errorsPerS'], ['ops', 'errs'], (v) => v.toFixed(v < 10 ? 2 : 0) + '/s', true);
+      drawChart('chart-lat', data.points, ['p50Ms', 'p95Ms'], ['p50', 'p95'], fmtDur, false);
+      const ops = data.points.reduce((a, p) => a + p.ops, 0);
+      const kept = data.points.reduce((a, p) => a + p.kept, 0);
+      $('chart-foot').textContent = Math.round(ops) + ' operations in 15 min' + (kept ? ', ' + kept + ' kept although sampled out' : '') + '. Every operation counts, sampled or not.';
+    } catch (e) {
+      $('chart-foot').textContent = 'Could not load the chart: ' + e.message;
+    }
+  }
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  function svgEl(tag, attrs) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
+    return e;
+  }
+  function drawChart(id, points, keys, classes, fmt, marks) {
+    const W = 360, H = 90, P = 4;
+    let max = 0;
+    for (const p of points) for (const k of keys) if (p[k] > max) max = p[k];
+    const x = (i) => (P + (i * (W - 2 * P)) / Math.max(points.length - 1, 1)).toFixed(1);
+    const y = (v) => (H - P - (max > 0 ? (v / max) * (H - 2 * P) : 0)).toFixed(1);
+    const kids = keys.map((k, j) => {
+      let d = '';
+      points.forEach((p, i) => {
+        if (p[k] === null) return;
+        d += (i > 0 && points[i - 1][k] !== null ? 'L' : 'M') + x(i) + ' ' + y(p[k]);
+      });
+      return svgEl('path', { d, class: 'line ' + classes[j], 'data-series': k });
+    });
+    // Kept spans (sampled out, kept for their error or slowness) as dots on the error line.
+    if (marks) points.forEach((p, i) => { if (p.kept > 0) kids.push(svgEl('circle', { cx: x(i), cy: y(p.errorsPerS), r: 2.5, class: 'kept' })); });
+    $(id).replaceChildren(...kids);
+    $(id + '-max').textContent = 'max ' + fmt(max);
+  }
+
   // ---- live stream ----
   function setConn(cls, text) {
     const c = $('conn');
@@ -364,6 +422,7 @@ export const SCRIPT = String.raw`
       setConn('live', 'live');
       loadRows(); // fills any gap while disconnected
       loadSummary();
+      loadChart();
     };
     es.onmessage = (m) => {
       try { addLive(JSON.parse(m.data)); } catch (e) { /* ignore a bad event */ }
@@ -502,6 +561,7 @@ export const SCRIPT = String.raw`
   // ---- wiring ----
   function onFilterChange() {
     loadRows();
+    loadChart();
   }
   function setSession(id) {
     state.session = id;
@@ -548,6 +608,7 @@ export const SCRIPT = String.raw`
     document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.trace) closeTrace(); });
     window.addEventListener('hashchange', fromHash);
     connect();
+    setInterval(loadChart, 10000); // the window slides even when nothing happens
     fromHash();
   });
 })();
@@ -593,6 +654,12 @@ export function renderPage(): string {
     <div id="empty" class="empty">Loading…</div>
   </section>
   <aside class="card" id="summary" aria-label="Per-tool summary">
+    <h2 id="chart-title">Last 15 minutes</h2>
+    <div class="chart"><div class="legend"><span><i class="ops"></i>ops/s</span><span><i class="errs"></i>errors/s</span><span><i class="kept"></i>kept</span><span id="chart-rate-max" class="max"></span></div>
+      <svg id="chart-rate" viewBox="0 0 360 90" preserveAspectRatio="none" role="img" aria-label="Operations and errors per second, last 15 minutes"></svg></div>
+    <div class="chart"><div class="legend"><span><i class="p50"></i>p50</span><span><i class="p95"></i>p95</span><span id="chart-lat-max" class="max"></span></div>
+      <svg id="chart-lat" viewBox="0 0 360 90" preserveAspectRatio="none" role="img" aria-label="p50 and p95 latency, last 15 minutes"></svg></div>
+    <div id="chart-foot" class="foot"></div>
     <h2>Tools</h2>
     <table>
       <thead><tr><th>Tool</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p95</th></tr></thead>

@@ -93,3 +93,40 @@ test('tenant/user and client columns appear with the data; the tenant and client
   for (const o of api.operations) expect(o.attributes).toMatchObject({ 'tenant.id': 'tenant-a', 'mcp.client.name': 'alpha-app' });
   expect(pageErrors).toEqual([]);
 });
+
+test('the 15-minute chart draws rates and latencies, follows the tenant filter, and updates as operations end', async () => {
+  await page.goto(px.proxy.adminUrl + '/');
+  await page.locator('#conn.live').waitFor();
+  const ops = page.locator('#chart-rate path[data-series="opsPerS"]');
+  const p95 = page.locator('#chart-lat path[data-series="p95Ms"]');
+  const drawn = async (loc: typeof ops) => (await loc.getAttribute('d')) ?? '';
+  // The earlier test's sessions are in the last bucket: the lines have a point there.
+  await poll(() => drawn(ops), (d) => /M[\d.]+ [\d.]+/.test(d) && /L/.test(d));
+  await poll(() => drawn(p95), (d) => d.startsWith('M'));
+  expect(await page.locator('#chart-title').textContent()).toBe('Last 15 minutes · all operations');
+  // What is drawn: the line and its scale (with one busy bucket the line's shape alone may not move).
+  const picture = async () => (await drawn(ops)) + ' ' + (await page.locator('#chart-rate-max').textContent());
+  const before = await picture();
+  const foot = async () => Number(/^(\d+) operations/.exec((await page.locator('#chart-foot').textContent()) ?? '')?.[1]);
+  const countBefore = await poll(foot, (n) => n > 0);
+
+  await session('gamma-app', { 'x-tenant-id': 'tenant-c' }, 'add');
+  await poll(foot, (n) => n >= countBefore + 3); // initialize, notifications/initialized, tools/call
+  await poll(picture, (d) => d !== before);
+
+  await page.selectOption('#f-tenant', 'tenant-c');
+  await poll(() => page.locator('#chart-title').textContent(), (t) => t === 'Last 15 minutes · tenant tenant-c');
+  expect(await poll(foot, (n) => n === 3)).toBe(3);
+  await page.screenshot({ path: 'test-output/ui-chart.png', fullPage: true }).catch(() => undefined);
+  expect(pageErrors).toEqual([]);
+});
+
+async function poll<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
