@@ -29,6 +29,8 @@ export const NO_RULES: CallerRules = { headers: [], claims: [], hashed: new Set(
 const NONE: Attributes = Object.freeze({});
 
 const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Namespaces the proxy writes itself: a header must not overwrite a span's method, ids, status or peers. */
+const RESERVED = /^(mcp|mcp_trace_proxy|gen_ai|jsonrpc|rpc|error|network|server|client|openinference|input|output|session|tool)\./;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** `from=attribute` pairs from a comma list, e.g. `x-tenant-id=tenant.id,x-user-id=enduser.id`. */
@@ -42,6 +44,9 @@ export function parseRules(raw: string, name: string, kind: 'header' | 'claim'):
     if (!fromOk || !ATTRIBUTE_NAME.test(attribute)) {
       const example = kind === 'header' ? 'x-tenant-id=tenant.id' : 'sub=enduser.id';
       throw new ConfigError(`${name}: invalid value ${JSON.stringify(item)}; expected <${kind}>=<attribute>, e.g. ${example}`);
+    }
+    if (RESERVED.test(attribute)) {
+      throw new ConfigError(`${name}: ${JSON.stringify(attribute)} is in a namespace the proxy writes itself (${RESERVED.exec(attribute)?.[1]}.*); pick another name, e.g. tenant.id or enduser.id`);
     }
     rules.push({ from: kind === 'header' ? from.toLowerCase() : from, attribute });
   }

@@ -28,6 +28,13 @@ describe('parseRules', () => {
   });
 });
 
+test('parseRules refuses an attribute in a namespace the proxy writes (a header must not overwrite the method or the session)', () => {
+  for (const a of ['mcp.method.name', 'mcp.client.name', 'gen_ai.tool.name', 'error.type', 'client.address', 'mcp_trace_proxy.sampling.kept']) {
+    expect(() => parseRules(`x-h=${a}`, '--attribute-header', 'header')).toThrow(/namespace the proxy writes itself/);
+  }
+  expect(parseRules('x-h=tenant.id,x-u=enduser.id,x-r=app.region', '--attribute-header', 'header')).toHaveLength(3);
+});
+
 describe('jwtPayload', () => {
   test('decodes the payload of a bearer JWT', () => {
     expect(jwtPayload(`Bearer ${jwt({ sub: 'u1' })}`)).toEqual({ sub: 'u1' });
