@@ -5,7 +5,9 @@
 // --no-keep-errors (plain 1% head sampling). The proxy's CPU is read from /proc/<pid>/stat around
 // each wrk run, so other load on the machine changes the figures less than throughput would.
 // The two proxies run side by side and take turns, in alternating order, for each repetition.
-//   npm run build && node bench/keep-cost.js [--repeat 5] [--duration 5]
+//   npm run build && node bench/keep-cost.js [--repeat 5] [--duration 5] [--control]
+// --control runs two identical --no-keep-errors proxies instead: the difference it reports is the
+// noise floor of the method on this machine.
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
@@ -91,9 +93,10 @@ async function main() {
   const rc = await ready(start(process.execPath, [path.join(__dirname, 'otlp-receiver.js')]));
   const upstream = `http://${HOST}:${up.port}`;
   const receiver = `http://${HOST}:${rc.port}`;
+  const control = process.argv.includes('--control');
   const targets = {
     'plain 1% (--no-keep-errors)': await proxy(upstream, receiver, ['--no-keep-errors']),
-    '1% with --keep-errors': await proxy(upstream, receiver, []),
+    [control ? 'plain 1% again (control)' : '1% with --keep-errors']: await proxy(upstream, receiver, control ? ['--no-keep-errors'] : []),
   };
   const names = Object.keys(targets);
   const perRequest = Object.fromEntries(names.map((n) => [n, []]));
@@ -109,7 +112,7 @@ async function main() {
   for (const n of names) console.log(`${n}: ${median(perRequest[n]).toFixed(1)} µs CPU/request (runs: ${perRequest[n].map((v) => v.toFixed(1)).join(', ')})`);
   // Each repetition ran both back to back: their ratio cancels load that came and went between repetitions.
   const paired = perRequest[names[1]].map((v, i) => v / perRequest[names[0]][i]);
-  console.log(`keep-errors / plain: medians ${((keep / base - 1) * 100).toFixed(1)}%, median of paired runs ${((median(paired) - 1) * 100).toFixed(1)}% (budget: +10%)`);
+  console.log(`${control ? 'control / plain' : 'keep-errors / plain'}: medians ${((keep / base - 1) * 100).toFixed(1)}%, median of paired runs ${((median(paired) - 1) * 100).toFixed(1)}% (budget: +10%)`);
 }
 
 main().catch((e) => {
