@@ -19,7 +19,7 @@ export interface AdminServer {
 /** Starts the admin listener, or returns null with --admin-port off. */
 export async function startAdmin(config: Config, telemetry: Telemetry | null, ready: () => Promise<Readiness> | Readiness): Promise<AdminServer | null> {
   if (config.adminPort === null) return null;
-  const ui = telemetry?.recent ? uiHandler(telemetry.recent, { allowedHosts: config.allowedHosts ?? [] }) : null;
+  const ui = telemetry?.recent ? uiHandler(telemetry.recent, { allowedHosts: config.allowedHosts ?? [], series: telemetry.series }) : null;
   const metrics = telemetry?.metrics?.prometheusHandler ?? null;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

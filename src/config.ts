@@ -4,6 +4,8 @@ import yargs from 'yargs';
 import { ConfigError } from './errors';
 import type { InjectMeta } from './pipeline/tap';
 import { OtelConfig, otelConfig } from './otel-config';
+import { HASH_KEY_ENV, callerOptions } from './caller-config';
+import type { AttributeRule } from './tracing/caller';
 import { DEFAULT_REDACT_KEYS, normalizeKey } from './tracing/redact';
 
 export type { OtelConfig, Propagator, SamplerName, TracesExporter } from './otel-config';
@@ -57,9 +59,26 @@ export interface Config extends OtelConfig {
   readonly uiBuffer: number;
   /** OpenInference attributes (Phoenix, Langfuse) beside the MCP ones. */
   readonly openinference: boolean;
+  /** Caller attribution: request headers and bearer-JWT claims copied onto the spans. */
+  readonly attributeHeaders: readonly AttributeRule[];
+  readonly attributeJwtClaims: readonly AttributeRule[];
+  /** Attributes recorded as an HMAC-SHA256 of the value, keyed by MCP_TRACE_PROXY_HASH_KEY. */
+  readonly hashAttributes: readonly string[];
+  readonly hashKey: string | null;
+  /** Attributes that are also labels of the operation histograms, each bounded by metricMaxValues. */
+  readonly metricAttributes: readonly string[];
+  readonly metricMaxValues: number;
+  /** Export an operation the head sampler dropped when it fails (keepErrors) or is slower than keepSlowMs. */
+  readonly keepErrors: boolean;
+  readonly keepSlowMs: number | null;
 }
 
-type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list' | 'log-level' | 'log-format' | 'inject-meta';
+type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list' | 'log-level' | 'log-format' | 'inject-meta'
+  | 'header-rules' | 'claim-rules' | 'names';
+
+/** Flags that may be given more than once: their values add up, as a comma list would. */
+const REPEATABLE: ReadonlySet<Kind> = new Set(['header-rules', 'claim-rules', 'names']);
+
 
 interface Option {
   readonly flag: string;
@@ -101,6 +120,13 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'allowed-hosts', kind: 'list', describe: 'comma-separated Host values to accept (e.g. localhost,mcp.example.com); others get 403' },
   { flag: 'allowed-origins', kind: 'list', describe: 'comma-separated Origin values to accept (e.g. https://app.example.com); requests with another Origin get 403' },
   { flag: 'openinference', kind: 'bool', default: 'true', describe: 'add OpenInference attributes for Phoenix and Langfuse (openinference.span.kind, session.id, ...; --no-openinference: off)' },
+  { flag: 'attribute-header', kind: 'header-rules', describe: 'copy a request header onto the spans: <header>=<attribute>, e.g. x-tenant-id=tenant.id (repeatable; env: a comma list)' },
+  { flag: 'attribute-jwt-claim', kind: 'claim-rules', describe: 'copy a claim of the Authorization: Bearer JWT (not verified) onto the spans: <claim>=<attribute>, e.g. sub=enduser.id, org.id=tenant.id (repeatable)' },
+  { flag: 'hash-attribute', kind: 'names', describe: `record this attribute as a keyed hash (HMAC-SHA256, key from ${HASH_KEY_ENV}) instead of its value (repeatable)` },
+  { flag: 'metric-attribute', kind: 'names', describe: 'also make this attribute a label of the operation-duration histograms, bounded by --metric-max-values (repeatable)' },
+  { flag: 'metric-max-values', kind: 'count', default: '100', describe: 'distinct values of each --metric-attribute kept as labels; the rest are _OTHER' },
+  { flag: 'keep-errors', kind: 'bool', default: 'true', describe: 'export an operation the head sampler dropped when it fails (--no-keep-errors: off)' },
+  { flag: 'keep-slow', kind: 'duration', describe: 'export an operation the head sampler dropped when it takes longer than this (e.g. 1s; default off)' },
 ];
 
 /** service.name from OTEL_RESOURCE_ATTRIBUTES (key=value pairs, percent-encoded), which OTEL_SERVICE_NAME overrides. */
@@ -205,6 +231,10 @@ function parseValue(kind: Kind, raw: string, name: string): string | number | bo
     case 'string':
       if (raw === '') throw bad('a non-empty string');
       return raw;
+    case 'header-rules':
+    case 'claim-rules':
+    case 'names':
+      return raw; // parsed into rules once all values are joined (callerOptions)
   }
 }
 
@@ -238,10 +268,23 @@ export type ParseResult = { kind: 'config'; config: Config } | { kind: 'exit'; o
  */
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, version = '0.0.0'): ParseResult {
   const { own, command } = splitCommand(argv, env);
+  const repeated = new Map<string, string>();
   for (let i = 0; i < own.length; i++) {
     // --no-inject-meta is kept from when the flag was a boolean.
     if (own[i] === '--no-inject-meta') own[i] = '--inject-meta=never';
     else if (own[i] === '--inject-meta' && !/^(auto|always|never|true|false|0|1)$/i.test(own[i + 1] ?? '')) own[i] = '--inject-meta=auto';
+    // yargs keeps the last of a repeated flag: the values of a repeatable one are joined here.
+    const rep = /^--([a-z-]+)(?:=(.*))?$/.exec(own[i]);
+    const ropt = rep && OPTIONS.find((o) => o.flag === rep[1] && REPEATABLE.has(o.kind));
+    if (rep && ropt) {
+      const value = rep[2] ?? own[i + 1];
+      if (value === undefined || (rep[2] === undefined && value.startsWith('--'))) throw new ConfigError(`--${ropt.flag} needs a value, e.g. ${ropt.describe.match(/e\.g\. (\S+)/)?.[1] ?? '<value>'}`);
+      own.splice(i, rep[2] === undefined ? 2 : 1);
+      const prev = repeated.get(ropt.flag);
+      repeated.set(ropt.flag, prev === undefined ? value : `${prev},${value}`);
+      i--;
+      continue;
+    }
     // yargs reads `--bool=anything` as false; check the value so a typo is an error, not a silent `false`.
     const m = /^--([a-z-]+)=(.*)$/.exec(own[i]);
     const opt = m && OPTIONS.find((o) => o.flag === m[1] && o.kind === 'bool');
@@ -279,7 +322,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
 
   const values: Record<string, unknown> = {};
   for (const o of OPTIONS) {
-    const fromFlag = args[camel(o.flag)];
+    const fromFlag = repeated.get(o.flag) ?? args[camel(o.flag)];
     const fromEnv = env[envName(o.flag)];
     let raw: string | undefined;
     let name: string;
@@ -341,6 +384,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     allowedHosts: values['allowed-hosts'] === undefined ? null : listValue(values['allowed-hosts']),
     allowedOrigins: values['allowed-origins'] === undefined ? null : listValue(values['allowed-origins']),
     openinference: values.openinference as boolean,
+    ...callerOptions(values, env),
+    metricMaxValues: values['metric-max-values'] as number,
+    keepErrors: values['keep-errors'] as boolean,
+    keepSlowMs: (values['keep-slow'] as number | undefined) ?? null,
     ...otel,
   };
   return { kind: 'config', config: Object.freeze(config) };

@@ -2,9 +2,18 @@
 // only reach the scope the proxy gave its connection or exchange, or the one the upstream issued
 // for its session (sessions.ts). So no header or body a client writes can reach another's state.
 
+import type { Attributes } from '@opentelemetry/api';
+
 export type Transport = 'http' | 'legacy-sse' | 'websocket' | 'stdio';
 
 export class Scope {
+  /**
+   * The client application (`mcp.client.name`/`version`) its initialize named. Kept here because an
+   * HTTP channel lasts one request while a session lasts many; one small object per scope, so
+   * the session registry's cap bounds it.
+   */
+  client?: Attributes;
+
   private constructor(
     readonly transport: Transport,
     /** connection: a WebSocket or stdio connection; exchange: one HTTP request; session: issued by the upstream. */

@@ -2,34 +2,31 @@
 // it returns. It parses (never throws), starts, correlates and ends operations, and decides the
 // injection. It holds no bytes back: a frame's answer is immediate, and a failure in here costs
 // the traffic nothing (the frame goes on unchanged).
-import type { Context } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import { MetaEdit, spliceMeta } from '../jsonrpc/inject';
 import { RpcMessage, idTextOf, parseBody, str } from '../jsonrpc/parse';
 import type { Logger } from '../log';
 import type { ConnInfo } from '../tracing/attributes';
+import { CallerRules, NO_RULES, callerAttributes, clientAttributes } from '../tracing/caller';
 import type { ProxyCounters } from '../tracing/metrics';
 import { injectHeaders, metaFields, pickMeta } from '../tracing/propagation';
 import * as sc from '../tracing/semconv';
 import type { Operation, Tracing } from '../tracing/spans';
 import { Correlator, Direction, DropReason, progressKey, requestKey } from './correlator';
+import { InjectMeta, isSessionEra } from './inject-rule';
 import type { Scope } from './scope';
 
-/** auto: create `_meta` only where its presence cannot change how the server reads the message. */
-export type InjectMeta = 'auto' | 'always' | 'never';
-
-/** The first revision in which a sessionless request with `_meta` is a stateless request. */
-const STATELESS_REVISION = '2026-07-28';
-
-/** A pre-2026-07-28 revision: its exchanges are session-era, where a created `_meta` is harmless. */
-export function isSessionEra(version: string | undefined): boolean {
-  return !!version && /^\d{4}-\d{2}-\d{2}$/.test(version) && version < STATELESS_REVISION;
-}
+export { InjectMeta, isSessionEra } from './inject-rule';
 
 /** Where frames pass: one HTTP exchange, or one WebSocket or stdio connection. */
 export interface Channel {
   scope: Scope;
   conn: ConnInfo;
   readonly headerCtx: Context;
+  /** Who called, from the request headers (--attribute-header, --attribute-jwt-claim); computed once. */
+  readonly caller: Attributes;
+  /** `caller` with the scope's client attributes, for the client object it was built from. */
+  who?: { readonly client: Attributes | undefined; readonly attributes: Attributes };
   /** Known to be session-era (pre-2026-07-28): `_meta` may be created. */
   sessionEra: boolean;
   /** Client requests it carried, newest last (ended ones are pruned as it goes). */
@@ -51,6 +48,7 @@ export interface TapOptions {
   readonly injectMeta: InjectMeta;
   readonly maxFrameBytes: number;
   readonly limits: { readonly maxPerScope: number; readonly maxTotal: number; readonly ttlMs: number };
+  readonly caller?: CallerRules;
 }
 
 export class Tap {
@@ -71,8 +69,10 @@ export class Tap {
     });
   }
 
-  channel(scope: Scope, conn: ConnInfo, headerCtx: Context, sessionEra: boolean): Channel {
-    return { scope, conn, headerCtx, sessionEra, open: [], notes: [] };
+  /** `headers`: the request's (HTTP) or the upgrade request's (WebSocket); stdio has none. */
+  channel(scope: Scope, conn: ConnInfo, headerCtx: Context, sessionEra: boolean, headers?: Readonly<Record<string, string | string[] | undefined>>): Channel {
+    const caller = headers ? callerAttributes(headers, this.options.caller ?? NO_RULES) : {};
+    return { scope, conn, headerCtx, caller, sessionEra, open: [], notes: [] };
   }
 
   /**
@@ -94,7 +94,7 @@ export class Tap {
           if (m.idText !== undefined) this.correlator.take(ch.scope, requestKey('server_to_client', m.idText))?.respond(m);
           continue;
         }
-        const op = this.tracing.startServer(m, ch.conn, ch.headerCtx);
+        const op = this.tracing.startServer(m, ch.conn, ch.headerCtx, this.who(ch, m));
         let fields = null;
         if (!ch.first) {
           ch.first = op;
@@ -142,7 +142,7 @@ export class Tap {
         } else if (m.kind === 'request') {
           // Nested under the operation whose stream carries it (e.g. the tool call that asks for sampling).
           const only = onlyOpen(ch);
-          const op = this.tracing.startClient(m, ch.conn, only?.context ?? ch.headerCtx);
+          const op = this.tracing.startClient(m, ch.conn, only?.context ?? ch.headerCtx, this.who(ch));
           this.track(ch, op, 'server_to_client', m);
         } else {
           this.notification(ch, m, 'server_to_client');
@@ -167,6 +167,7 @@ export class Tap {
   session(ch: Channel, scope: Scope): void {
     if (ch.scope === scope) return;
     for (const op of ch.open) if (op.method === 'initialize') op.setSession(scope.sessionId as string);
+    scope.client ??= ch.scope.client; // the session remembers what its initialize named
     this.correlator.rescope(ch.scope, scope);
     ch.scope = scope;
     ch.conn = { ...ch.conn, sessionId: scope.sessionId };
@@ -210,6 +211,19 @@ export class Tap {
   /** Shutdown: every pending operation ends, so its span is exported. */
   shutdown(): void {
     for (const op of this.correlator.close()) op.abandon('shutdown');
+  }
+
+  /** Caller and client attributes; the client from initialize's clientInfo or (2026-07-28) the request's `_meta`. */
+  private who(ch: Channel, m?: RpcMessage): Attributes {
+    const info = m?.method === 'initialize' ? m.params?.clientInfo : (m?.params?._meta as Record<string, unknown> | undefined)?.[sc.META_CLIENT_INFO];
+    if (info !== undefined) {
+      const named = clientAttributes(info, this.options.caller ?? NO_RULES);
+      if (named) ch.scope.client = named;
+    }
+    const client = ch.scope.client;
+    if (!client) return ch.caller;
+    if (ch.who?.client !== client) ch.who = { client, attributes: { ...ch.caller, ...client } };
+    return ch.who.attributes;
   }
 
   private answered(ch: Channel, op: Operation, m: RpcMessage): void {

@@ -141,7 +141,7 @@ export class HttpProxy {
       || Scope.exchange(legacy !== undefined ? 'legacy-sse' : 'http');
     // Session-era: a created `_meta` cannot turn the request into a 2026-07-28 stateless one.
     const era = sid !== undefined || legacy !== undefined || isSessionEra(header(req.headers, 'mcp-protocol-version'));
-    return tap.channel(scope, connInfo(req, 'http', req.httpVersion, sid ?? legacy), extractHeaders(tap.tracing.propagator, req.headers), era);
+    return tap.channel(scope, connInfo(req, 'http', req.httpVersion, sid ?? legacy), extractHeaders(tap.tracing.propagator, req.headers), era, req.headers);
   }
 
   /** A JSON request body read whole: traced, and spliced when it is plain text. Compressed bodies go as sent. */

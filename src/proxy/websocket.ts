@@ -127,6 +127,7 @@ export class WebSocketBridge {
       connInfo(req, 'websocket', header(req.headers, 'sec-websocket-version') ?? '13', header(req.headers, 'mcp-session-id')),
       extractHeaders(tap.tracing.propagator, req.headers),
       isSessionEra(header(req.headers, 'mcp-protocol-version')),
+      req.headers, // attribution comes from the upgrade request
     );
     const b: Bridge = { client, upstream, ch, done: false };
     this.bridges.add(b);

@@ -67,7 +67,7 @@ export function requestAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
  * client-written bounded by `labels`. Computed whether or not the span is sampled, so metrics
  * count every operation.
  */
-export function metricAttributes(m: RpcMessage, conn: ConnInfo, labels: MetricLabels): Attributes {
+export function metricAttributes(m: RpcMessage, conn: ConnInfo, labels: MetricLabels, who?: Attributes): Attributes {
   const a: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: labels.method(m.method as string), [sc.ATTR_NETWORK_TRANSPORT]: conn.transport };
   const t = targetOf(m);
   if (t.tool !== undefined) {
@@ -78,6 +78,11 @@ export function metricAttributes(m: RpcMessage, conn: ConnInfo, labels: MetricLa
   const version = protocolVersionOf(m) ?? conn.mcpProtocolVersion;
   if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = labels.protocolVersion(version);
   if (conn.protocolName) a[sc.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
+  // Caller attributes named by --metric-attribute (tenant, client), bounded like the rest.
+  for (const key of labels.attributes) {
+    const v = who?.[key];
+    if (v !== undefined) a[key] = labels.attribute(key, String(v));
+  }
   return a;
 }
 

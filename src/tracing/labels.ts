@@ -45,10 +45,21 @@ export class MetricLabels {
   private readonly seen: { tool: CappedSet; prompt: CappedSet };
   private readonly versions = new CappedSet(MAX_SMALL_SET);
   private readonly errors = new CappedSet(MAX_SMALL_SET);
+  /** Per --metric-attribute: the first `maxValues` distinct values (tenants, clients) become labels. */
+  private readonly attributeValues = new Map<string, CappedSet>();
 
-  /** `maxNames`: without a list from the upstream, how many distinct tool (and prompt) names become labels. */
-  constructor(maxNames: number) {
+  /**
+   * `maxNames`: without a list from the upstream, how many distinct tool (and prompt) names become labels.
+   * `attributes`: the caller attributes that are labels too, each with at most `maxValues` values.
+   */
+  constructor(maxNames: number, readonly attributes: readonly string[] = [], maxValues = 100) {
     this.seen = { tool: new CappedSet(maxNames), prompt: new CappedSet(maxNames) };
+    for (const a of attributes) this.attributeValues.set(a, new CappedSet(maxValues));
+  }
+
+  /** A value of a --metric-attribute: one of the first `maxValues` seen, else _OTHER. */
+  attribute(key: string, v: string): string {
+    return this.attributeValues.get(key)?.admit(v) ? v : OTHER;
   }
 
   method(m: string): string {

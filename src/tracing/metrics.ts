@@ -25,12 +25,16 @@ export interface ProxyCounters {
   spanExportFailures: number;
   /** Pending requests dropped unanswered: expired, or evicted by the bounds. */
   pendingDropped: number;
+  /** Spans the head sampler dropped and the proxy exported anyway, by reason (error, slow). */
+  keptSpans: Record<string, number>;
+  /** Unsampled child spans dropped while waiting for their parent's keep decision (over the bound). */
+  keepBufferDropped: number;
 }
 
 export function newCounters(): ProxyCounters {
   return {
     requests: 0, unparsedBodies: 0, oversizedBodies: 0, upstreamErrors: {}, clientMessages: 0, serverMessages: 0,
-    openStreams: 0, activeSessions: 0, spanExportFailures: 0, pendingDropped: 0,
+    openStreams: 0, activeSessions: 0, spanExportFailures: 0, pendingDropped: 0, keptSpans: {}, keepBufferDropped: 0,
   };
 }
 
@@ -74,6 +78,8 @@ export class Metrics {
     counter(sc.METRIC_PROXY_OVERSIZED_BODIES, 'Bodies forwarded untouched because they exceeded --max-body-bytes', () => counters.oversizedBodies);
     counter(sc.METRIC_PROXY_UPSTREAM_ERRORS, 'Upstream failures by kind', () => counters.upstreamErrors, sc.ATTR_ERROR_TYPE);
     counter(sc.METRIC_PROXY_PENDING_DROPPED, 'Pending requests whose span ended without a response: expired or over the bounds', () => counters.pendingDropped);
+    counter(sc.METRIC_PROXY_SPANS_KEPT, 'Spans the head sampler dropped and --keep-errors/--keep-slow exported anyway, by reason', () => counters.keptSpans, sc.ATTR_KEPT_REASON);
+    counter(sc.METRIC_PROXY_KEEP_BUFFER_DROPPED, 'Unsampled child spans dropped while waiting for their parent keep decision', () => counters.keepBufferDropped);
     counter(sc.METRIC_PROXY_EXPORT_FAILURES, 'Failed span exports', () => counters.spanExportFailures);
     counter(sc.METRIC_PROXY_MESSAGES, 'JSON-RPC messages forwarded', () => ({ client_to_server: counters.clientMessages, server_to_client: counters.serverMessages }), sc.ATTR_MESSAGE_DIRECTION);
     const gauge = (name: string, description: string, read: () => number) =>

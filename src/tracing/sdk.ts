@@ -11,8 +11,10 @@ import type { Config } from '../config';
 import { Logger, rateLimited } from '../log';
 import { VERSION } from '../version';
 import { createOtlpSpanExporter, createZipkinExporter } from './exporters';
+import { KeepProcessor, KeepSampler } from './keep';
 import { createPropagator } from './propagation';
 import { RecentSpans } from '../ui/recent';
+import { OperationSeries } from '../ui/series';
 import { Metrics, ProxyCounters, newCounters } from './metrics';
 import { ATTR_ERROR_TYPE } from './semconv';
 
@@ -24,6 +26,8 @@ export interface Telemetry {
   readonly counters: ProxyCounters;
   /** Recent finished spans for the live view, when --ui is on. */
   readonly recent: RecentSpans | null;
+  /** Per-10-second rates and latencies of every operation, for the live view's chart, when --ui is on. */
+  readonly series: OperationSeries | null;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
@@ -104,7 +108,14 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
   // The live view is fed from the same pipeline, whatever the export settings.
   const recent = config.ui ? new RecentSpans(config.uiBuffer) : null;
   if (recent) spanProcessors.push(recent);
-  const provider = new NodeTracerProvider({ resource, sampler: createSampler(config), spanProcessors });
+  // Keep-errors/keep-slow: nothing is dropped at start; the keep processor drops what was neither.
+  // With nowhere to export (OTEL_TRACES_EXPORTER=none, no live view), recording would be wasted work.
+  const keep = (config.keepErrors || config.keepSlowMs !== null) && spanProcessors.length > 0;
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: keep ? new KeepSampler(createSampler(config)) : createSampler(config),
+    spanProcessors: keep ? [new KeepProcessor(spanProcessors, counters)] : spanProcessors,
+  });
   // Prometheus alone with no admin port: nobody could read the metrics, so none are recorded.
   const readable = config.metricsExporters.includes('otlp') || config.adminPort !== null;
   const metrics = config.metricsExporters.length > 0 && readable ? new Metrics(config, resource, counters) : null;
@@ -114,6 +125,7 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     metrics,
     counters,
     recent,
+    series: config.ui ? new OperationSeries() : null,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
       await Promise.all([provider.shutdown(), metrics?.shutdown()]);

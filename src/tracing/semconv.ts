@@ -31,6 +31,21 @@ export const ATTR_MCP_PROXY_OUTCOME = 'mcp_trace_proxy.outcome' as const;
 /** How many notifications related to the operation (progress, log messages, a stream's). */
 export const ATTR_MCP_PROXY_NOTIFICATIONS = 'mcp_trace_proxy.notifications' as const;
 
+// The client application, from initialize's params.clientInfo (or the 2026-07-28 `_meta` key).
+// No convention names these yet; ToolHive, another MCP proxy, records the same keys.
+export const ATTR_MCP_CLIENT_NAME = 'mcp.client.name' as const;
+export const ATTR_MCP_CLIENT_VERSION = 'mcp.client.version' as const;
+/** Where 2026-07-28 requests carry the client's name and version (spec changelog). */
+export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo' as const;
+// The caller keys the live view shows and filters on, when --attribute-header/--attribute-jwt-claim
+// produce them: the names the README suggests (enduser.id is the general conventions' key).
+export const ATTR_TENANT_ID = 'tenant.id' as const;
+export const ATTR_ENDUSER_ID = 'enduser.id' as const;
+/** On a span the head sampler dropped and the proxy exported anyway: why (`error` or `slow`). */
+export const ATTR_MCP_PROXY_SAMPLING_KEPT = 'mcp_trace_proxy.sampling.kept' as const;
+export const KEPT_ERROR = 'error' as const;
+export const KEPT_SLOW = 'slow' as const;
+
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool' as const;
 export const ERROR_TYPE_TOOL_ERROR = 'tool_error' as const;
 
@@ -61,6 +76,10 @@ export const METRIC_PROXY_OPEN_STREAMS = 'mcp_trace_proxy.streams.open' as const
 export const METRIC_PROXY_ACTIVE_SESSIONS = 'mcp_trace_proxy.sessions.active' as const;
 export const METRIC_PROXY_PENDING_DROPPED = 'mcp_trace_proxy.pending.dropped' as const;
 export const METRIC_PROXY_EXPORT_FAILURES = 'mcp_trace_proxy.span_export.failures' as const;
+export const METRIC_PROXY_SPANS_KEPT = 'mcp_trace_proxy.spans.kept' as const;
+/** Ended unsampled child spans dropped from the bounded buffer that waits for their parent's decision. */
+export const METRIC_PROXY_KEEP_BUFFER_DROPPED = 'mcp_trace_proxy.spans.keep_buffer_dropped' as const;
+export const ATTR_KEPT_REASON = 'reason' as const;
 export const ATTR_MESSAGE_DIRECTION = 'mcp_trace_proxy.direction' as const;
 
 // OpenInference (Arize Phoenix; also read by Langfuse), added beside the MCP keys, never instead.

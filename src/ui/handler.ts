@@ -1,8 +1,9 @@
 // The live view's page and JSON API on the admin port:
 //   GET /  (or /index.html)   the page
-//   GET /api/operations       recent operations, newest first (filters: method, tool, status, session, trace_id, min_duration_ms, limit)
+//   GET /api/operations       recent operations, newest first (filters: method, tool, status, session, tenant, user, client, trace_id, min_duration_ms, limit)
 //   GET /api/traces/<id>      the spans of one trace still in memory
 //   GET /api/summary          per-tool count, error rate, p50/p95
+//   GET /api/series           the chart: ops/s, errors/s, p50/p95 per 10 s over 15 min (tool, tenant or client)
 //   GET /api/stream           Server-Sent Events: one `data:` JSON per span as it finishes
 // Everything is read-only. Requests whose Host is a domain name other than localhost are refused
 // (DNS-rebinding protection: a web page must not read the spans through a name it controls).
@@ -10,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { RecentSpans, SpanFilter } from './recent';
+import { BUCKET_MS, Dimension, OperationSeries } from './series';
 import { SCRIPT, STYLE, renderPage } from './page';
 
 /** A stream whose unsent output passes this is dropped (the browser reconnects and reloads). */
@@ -25,6 +27,8 @@ export type UiHandler = ((req: IncomingMessage, res: ServerResponse) => boolean)
 };
 
 export interface UiHandlerOptions {
+  /** The chart's data: rates and latencies of every operation (GET /api/series). */
+  series?: OperationSeries | null;
   /** Heartbeat interval of /api/stream (default 15 s). */
   heartbeatMs?: number;
   /** Unsent bytes after which a slow stream is dropped (default 1 MiB). */
@@ -146,6 +150,17 @@ export function uiHandler(recent: RecentSpans, options: UiHandlerOptions = {}): 
       else json(res, 200, { operations: recent.list(filter), buffered: recent.size, capacity: recent.maxSpans });
       return true;
     }
+    if (path === '/api/series') {
+      // One dimension at a time: the tool if one is picked, else the tenant, else the client.
+      const dim = (['tool', 'tenant', 'client'] as const).find((d) => search.get(d));
+      const value = dim && (search.get(dim) as string);
+      if (value && value.length > MAX_FILTER_CHARS) json(res, 400, { error: `${dim} is too long` });
+      else {
+        const pick = dim && value ? { dim: dim as Dimension, value } : undefined;
+        json(res, 200, { bucketMs: BUCKET_MS, pick: pick ?? null, points: options.series?.points(pick) ?? [] });
+      }
+      return true;
+    }
     if (path === '/api/summary') {
       json(res, 200, recent.summary());
       return true;
@@ -167,7 +182,7 @@ export function uiHandler(recent: RecentSpans, options: UiHandlerOptions = {}): 
       }
       return true;
     }
-    json(res, 404, { error: 'not found: the API has /api/operations, /api/traces/<trace id>, /api/summary and /api/stream' });
+    json(res, 404, { error: 'not found: the API has /api/operations, /api/traces/<trace id>, /api/summary, /api/series and /api/stream' });
     return true;
   };
 
@@ -186,7 +201,7 @@ export function uiHandler(recent: RecentSpans, options: UiHandlerOptions = {}): 
 /** Query string → filter, or an error message naming the parameter. */
 export function parseFilter(q: URLSearchParams, maxLimit: number): SpanFilter | string {
   const f: SpanFilter = {};
-  for (const [param, key] of [['method', 'method'], ['tool', 'tool'], ['session', 'session']] as const) {
+  for (const [param, key] of [['method', 'method'], ['tool', 'tool'], ['session', 'session'], ['tenant', 'tenant'], ['user', 'user'], ['client', 'client']] as const) {
     const v = q.get(param);
     if (v === null || v === '') continue;
     if (v.length > MAX_FILTER_CHARS) return `${param} is too long`;

@@ -69,6 +69,12 @@ button.link:hover{text-decoration:underline}
 #backdrop{position:fixed;inset:0;background:rgba(10,14,22,.35);z-index:9}
 #drawer{position:fixed;top:0;right:0;bottom:0;width:min(1000px,94vw);background:var(--panel);border-left:1px solid var(--border);box-shadow:-12px 0 32px rgba(0,0,0,.18);z-index:10;display:flex;flex-direction:column}
 [hidden]{display:none!important}
+.chart{padding:8px 14px 0}.chart svg{display:block;width:100%;height:90px;border-bottom:1px solid var(--border)}
+.chart .legend{display:flex;gap:10px;align-items:center;font-size:12px;color:var(--muted)}.chart .legend .max{margin-left:auto}
+.chart .legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
+.line{fill:none;stroke-width:1.6}.line.ops,i.ops{stroke:var(--accent);background:var(--accent)}.line.errs,i.errs{stroke:var(--err);background:var(--err)}
+.line.p50,i.p50{stroke:var(--ok);background:var(--ok)}.line.p95,i.p95{stroke:var(--warn);background:var(--warn)}circle.kept,i.kept{fill:var(--err);background:var(--err)}
+#ops:not(.has-caller) .caller,#ops:not(.has-client) .client{display:none}
 .drawer-head{display:flex;align-items:flex-start;gap:12px;padding:14px 20px;border-bottom:1px solid var(--border)}
 .drawer-head h2{margin:0 0 2px;font-size:17px}
 .drawer-head .close{margin-left:auto;font-size:18px;line-height:1;padding:4px 10px}
@@ -115,7 +121,9 @@ export const SCRIPT = String.raw`
   const FETCH_LIMIT = 200;
   const MAX_OPTIONS = 200;
   const $ = (id) => document.getElementById(id);
-  const state = { rows: [], ids: new Set(), methods: new Set(), tools: new Set(), session: '', trace: null, span: null, es: null, capacity: 0 };
+  const state = { rows: [], ids: new Set(), methods: new Set(), tools: new Set(), tenants: new Set(), users: new Set(), clients: new Set(), session: '', trace: null, span: null, es: null, capacity: 0 };
+  // Caller attributes (--attribute-header, --attribute-jwt-claim, clientInfo): columns and filters appear once seen.
+  const CALLER = [['tenants', 'f-tenant', 'tenant.id', 'all tenants'], ['users', 'f-user', 'enduser.id', 'all users'], ['clients', 'f-client', 'mcp.client.name', 'all clients']];
 
   // Builds an element; strings become text nodes, so span data is never parsed as HTML.
   function el(tag, props, ...kids) {
@@ -177,13 +185,17 @@ export const SCRIPT = String.raw`
 
   // ---- filters ----
   function filters() {
-    return { method: $('f-method').value, tool: $('f-tool').value, status: $('f-status').value, min: $('f-min').value, session: state.session };
+    return { method: $('f-method').value, tool: $('f-tool').value, status: $('f-status').value, min: $('f-min').value, session: state.session,
+      tenant: $('f-tenant').value, user: $('f-user').value, client: $('f-client').value };
   }
   function passes(s, f) {
     const a = s.attributes;
     if (f.method && a['mcp.method.name'] !== f.method) return false;
     if (f.tool && a['gen_ai.tool.name'] !== f.tool) return false;
     if (f.session && a['mcp.session.id'] !== f.session) return false;
+    if (f.tenant && a['tenant.id'] !== f.tenant) return false;
+    if (f.user && a['enduser.id'] !== f.user) return false;
+    if (f.client && a['mcp.client.name'] !== f.client) return false;
     if (f.status && (s.status.code === 'error') !== (f.status === 'error')) return false;
     if (f.min !== '' && !(s.durationMs >= Number(f.min))) return false;
     return true;
@@ -194,6 +206,7 @@ export const SCRIPT = String.raw`
     if (f.tool) q.set('tool', f.tool);
     if (f.status) q.set('status', f.status);
     if (f.session) q.set('session', f.session);
+    for (const k of ['tenant', 'user', 'client']) if (f[k]) q.set(k, f[k]);
     if (f.min !== '' && Number(f.min) >= 0) q.set('min_duration_ms', String(Number(f.min)));
     q.set('limit', String(FETCH_LIMIT));
     return q.toString();
@@ -215,11 +228,28 @@ export const SCRIPT = String.raw`
     // Bounded: a client calling made-up tool names must not grow the menus without end.
     if (typeof m === 'string' && !state.methods.has(m) && state.methods.size < MAX_OPTIONS) { state.methods.add(m); changed = true; }
     if (typeof t === 'string' && !state.tools.has(t) && state.tools.size < MAX_OPTIONS) { state.tools.add(t); changed = true; }
+    for (const [set, , key] of CALLER) {
+      const v = s.attributes[key];
+      if (typeof v === 'string' && !state[set].has(v) && state[set].size < MAX_OPTIONS) { state[set].add(v); changed = true; }
+    }
     return changed;
   }
   function refreshSelects() {
     fillSelect($('f-method'), state.methods, 'all methods');
     fillSelect($('f-tool'), state.tools, 'all tools');
+    for (const [set, id, , all] of CALLER) {
+      fillSelect($(id), state[set], all);
+      $(id).closest('label').hidden = state[set].size === 0 && !$(id).value;
+    }
+    $('ops').classList.toggle('has-caller', state.tenants.size + state.users.size > 0);
+    $('ops').classList.toggle('has-client', state.clients.size > 0);
+  }
+  function callerText(a) {
+    return [a['tenant.id'], a['enduser.id']].filter((v) => typeof v === 'string').join(' / ');
+  }
+  function clientText(a) {
+    const n = a['mcp.client.name'];
+    return typeof n === 'string' ? n + (typeof a['mcp.client.version'] === 'string' ? ' ' + a['mcp.client.version'] : '') : '';
   }
 
   // ---- operations table ----
@@ -234,6 +264,8 @@ export const SCRIPT = String.raw`
       el('td', { class: 'session' }, typeof session === 'string'
         ? el('button', { class: 'link', type: 'button', 'data-session': session, title: 'Show only session ' + session }, short(session))
         : el('span', { class: 'muted' }, '—')),
+      el('td', { class: 'caller' }, callerText(s.attributes) || el('span', { class: 'muted' }, '—')),
+      el('td', { class: 'client' }, clientText(s.attributes) || el('span', { class: 'muted' }, '—')),
       el('td', { class: 'num' }, fmtDur(s.durationMs)),
       el('td', { class: 'status', title: st.detail || st.label }, el('span', { class: 'badge ' + st.cls }, st.label), st.detail ? el('span', { class: 'detail' }, st.detail) : null),
       el('td', { class: 'mono muted' }, short(s.traceId)));
@@ -245,7 +277,7 @@ export const SCRIPT = String.raw`
   }
   function updateCount() {
     const f = filters();
-    const filtered = f.method || f.tool || f.status || f.min !== '' || f.session;
+    const filtered = f.method || f.tool || f.status || f.min !== '' || f.session || f.tenant || f.user || f.client;
     $('count').textContent = state.rows.length + (state.rows.length === 1 ? ' operation' : ' operations') + (filtered ? ' (filtered)' : '');
     $('empty').hidden = state.rows.length > 0;
     $('empty').textContent = filtered ? 'No operation matches these filters.'
@@ -254,6 +286,7 @@ export const SCRIPT = String.raw`
   function addLive(s) {
     if (learn(s)) refreshSelects();
     scheduleSummary();
+    scheduleChart();
     if (state.trace === s.traceId) scheduleTrace();
     if (state.ids.has(s.spanId) || !passes(s, filters())) return;
     state.ids.add(s.spanId);
@@ -323,6 +356,58 @@ export const SCRIPT = String.raw`
     }
   }
 
+  // ---- chart: the last 15 minutes of every operation, sampled or not (inline SVG) ----
+  let chartTimer = null;
+  function scheduleChart() {
+    if (chartTimer) return;
+    chartTimer = setTimeout(() => { chartTimer = null; loadChart(); }, 1000);
+  }
+  // One dimension at a time, as the API takes it: the tool if one is picked, else the tenant, else the client.
+  function chartPick(f) {
+    return f.tool ? ['tool', f.tool] : f.tenant ? ['tenant', f.tenant] : f.client ? ['client', f.client] : null;
+  }
+  async function loadChart() {
+    const pick = chartPick(filters());
+    try {
+      const r = await fetch('api/series' + (pick ? '?' + pick[0] + '=' + encodeURIComponent(pick[1]) : ''), { cache: 'no-store' });
+      const data = await r.json();
+      if (!r.ok) throw new Error(data.error || r.statusText);
+      $('chart-title').textContent = 'Last 15 minutes · ' + (pick ? pick[0] + ' ' + pick[1] : 'all operations');
+      drawChart('chart-rate', data.points, ['opsPerS', 'errorsPerS'], ['ops', 'errs'], (v) => v.toFixed(v < 10 ? 2 : 0) + '/s', true);
+      drawChart('chart-lat', data.points, ['p50Ms', 'p95Ms'], ['p50', 'p95'], fmtDur, false);
+      const ops = data.points.reduce((a, p) => a + p.ops, 0);
+      const kept = data.points.reduce((a, p) => a + p.kept, 0);
+      $('chart-foot').textContent = Math.round(ops) + ' operations in 15 min' + (kept ? ', ' + kept + ' kept although sampled out' : '') + '. Every operation counts, sampled or not.';
+    } catch (e) {
+      $('chart-foot').textContent = 'Could not load the chart: ' + e.message;
+    }
+  }
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  function svgEl(tag, attrs) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const k of Object.keys(attrs)) e.setAttribute(k, String(attrs[k]));
+    return e;
+  }
+  function drawChart(id, points, keys, classes, fmt, marks) {
+    const W = 360, H = 90, P = 4;
+    let max = 0;
+    for (const p of points) for (const k of keys) if (p[k] > max) max = p[k];
+    const x = (i) => (P + (i * (W - 2 * P)) / Math.max(points.length - 1, 1)).toFixed(1);
+    const y = (v) => (H - P - (max > 0 ? (v / max) * (H - 2 * P) : 0)).toFixed(1);
+    const kids = keys.map((k, j) => {
+      let d = '';
+      points.forEach((p, i) => {
+        if (p[k] === null) return;
+        d += (i > 0 && points[i - 1][k] !== null ? 'L' : 'M') + x(i) + ' ' + y(p[k]);
+      });
+      return svgEl('path', { d, class: 'line ' + classes[j], 'data-series': k });
+    });
+    // Kept spans (sampled out, kept for their error or slowness) as dots on the error line.
+    if (marks) points.forEach((p, i) => { if (p.kept > 0) kids.push(svgEl('circle', { cx: x(i), cy: y(p.errorsPerS), r: 2.5, class: 'kept' })); });
+    $(id).replaceChildren(...kids);
+    $(id + '-max').textContent = 'max ' + fmt(max);
+  }
+
   // ---- live stream ----
   function setConn(cls, text) {
     const c = $('conn');
@@ -337,6 +422,7 @@ export const SCRIPT = String.raw`
       setConn('live', 'live');
       loadRows(); // fills any gap while disconnected
       loadSummary();
+      loadChart();
     };
     es.onmessage = (m) => {
       try { addLive(JSON.parse(m.data)); } catch (e) { /* ignore a bad event */ }
@@ -475,6 +561,7 @@ export const SCRIPT = String.raw`
   // ---- wiring ----
   function onFilterChange() {
     loadRows();
+    loadChart();
   }
   function setSession(id) {
     state.session = id;
@@ -487,11 +574,13 @@ export const SCRIPT = String.raw`
     $('f-method').addEventListener('change', onFilterChange);
     $('f-tool').addEventListener('change', onFilterChange);
     $('f-status').addEventListener('change', onFilterChange);
+    for (const [, id] of CALLER) $(id).addEventListener('change', onFilterChange);
     $('f-min').addEventListener('input', () => { clearTimeout(minTimer); minTimer = setTimeout(onFilterChange, 300); });
     $('f-session-x').addEventListener('click', () => setSession(''));
     $('filters').addEventListener('submit', (e) => { e.preventDefault(); onFilterChange(); });
     $('f-clear').addEventListener('click', () => {
       $('f-method').value = ''; $('f-tool').value = ''; $('f-status').value = ''; $('f-min').value = '';
+      for (const [, id] of CALLER) $(id).value = '';
       setSession('');
     });
     $('ops-body').addEventListener('click', (e) => {
@@ -519,6 +608,7 @@ export const SCRIPT = String.raw`
     document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.trace) closeTrace(); });
     window.addEventListener('hashchange', fromHash);
     connect();
+    setInterval(loadChart, 10000); // the window slides even when nothing happens
     fromHash();
   });
 })();
@@ -548,6 +638,9 @@ export function renderPage(): string {
     <form id="filters" class="filters">
       <label>Method <select id="f-method"><option value="">all methods</option></select></label>
       <label>Tool <select id="f-tool"><option value="">all tools</option></select></label>
+      <label hidden>Tenant <select id="f-tenant"><option value="">all tenants</option></select></label>
+      <label hidden>User <select id="f-user"><option value="">all users</option></select></label>
+      <label hidden>Client <select id="f-client"><option value="">all clients</option></select></label>
       <label>Status <select id="f-status"><option value="">any</option><option value="ok">ok</option><option value="error">errors only</option></select></label>
       <label>Min duration (ms) <input id="f-min" type="number" min="0" step="1" placeholder="0"></label>
       <span id="f-session" class="chip" hidden>session <code id="f-session-id"></code><button type="button" id="f-session-x" title="Remove the session filter" aria-label="Remove the session filter">×</button></span>
@@ -555,12 +648,18 @@ export function renderPage(): string {
       <span id="count" class="count"></span>
     </form>
     <table id="ops">
-      <thead><tr><th>Time</th><th>Operation</th><th>Session</th><th class="num">Duration</th><th>Status</th><th>Trace</th></tr></thead>
+      <thead><tr><th>Time</th><th>Operation</th><th>Session</th><th class="caller">Tenant / user</th><th class="client">Client</th><th class="num">Duration</th><th>Status</th><th>Trace</th></tr></thead>
       <tbody id="ops-body"></tbody>
     </table>
     <div id="empty" class="empty">Loading…</div>
   </section>
   <aside class="card" id="summary" aria-label="Per-tool summary">
+    <h2 id="chart-title">Last 15 minutes</h2>
+    <div class="chart"><div class="legend"><span><i class="ops"></i>ops/s</span><span><i class="errs"></i>errors/s</span><span><i class="kept"></i>kept</span><span id="chart-rate-max" class="max"></span></div>
+      <svg id="chart-rate" viewBox="0 0 360 90" preserveAspectRatio="none" role="img" aria-label="Operations and errors per second, last 15 minutes"></svg></div>
+    <div class="chart"><div class="legend"><span><i class="p50"></i>p50</span><span><i class="p95"></i>p95</span><span id="chart-lat-max" class="max"></span></div>
+      <svg id="chart-lat" viewBox="0 0 360 90" preserveAspectRatio="none" role="img" aria-label="p50 and p95 latency, last 15 minutes"></svg></div>
+    <div id="chart-foot" class="foot"></div>
     <h2>Tools</h2>
     <table>
       <thead><tr><th>Tool</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p95</th></tr></thead>

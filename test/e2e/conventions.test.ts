@@ -12,6 +12,7 @@ const SPAN_ATTRIBUTES = [
   'network.transport', 'network.protocol.name', 'network.protocol.version', 'server.address', 'server.port', 'client.address', 'client.port',
   'mcp_trace_proxy.outcome', 'mcp_trace_proxy.notifications',
   'openinference.span.kind', 'session.id', 'tool.name', 'input.value', 'input.mime_type', 'output.value', 'output.mime_type',
+  'mcp.client.name', 'mcp.client.version', 'tenant.id', 'enduser.id', 'mcp_trace_proxy.sampling.kept',
 ];
 const EVENTS = ['mcp.progress', 'mcp.log_message', 'mcp.cancelled', 'mcp.notification'];
 const EVENT_ATTRIBUTES = ['mcp.progress.value', 'mcp.progress.total', 'mcp.log.level', 'mcp.cancel.reason', 'mcp.method.name'];
@@ -19,14 +20,16 @@ const METRICS = [
   'mcp.server.operation.duration', 'mcp.client.operation.duration', 'mcp.server.session.duration',
   'mcp_trace_proxy.http.requests', 'mcp_trace_proxy.messages', 'mcp_trace_proxy.bodies.unparsed', 'mcp_trace_proxy.bodies.oversized',
   'mcp_trace_proxy.upstream.errors', 'mcp_trace_proxy.streams.open', 'mcp_trace_proxy.sessions.active', 'mcp_trace_proxy.pending.dropped',
-  'mcp_trace_proxy.span_export.failures',
+  'mcp_trace_proxy.span_export.failures', 'mcp_trace_proxy.spans.kept', 'mcp_trace_proxy.spans.keep_buffer_dropped',
 ];
-const METRIC_ATTRIBUTES = ['mcp_trace_proxy.direction'];
-const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json'];
+const METRIC_ATTRIBUTES = ['mcp_trace_proxy.direction', 'reason'];
+const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'slow'];
+/** The 2026-07-28 `_meta` key the client's name is read from. */
+const META_KEYS = ['io.modelcontextprotocol/clientInfo'];
 
 test('semconv.ts defines exactly the pinned names and values', () => {
   const defined = (Object.values(semconv) as unknown[]).filter((v): v is string => typeof v === 'string').sort();
-  const pinned = [...new Set([...SPAN_ATTRIBUTES, ...EVENTS, ...EVENT_ATTRIBUTES, ...METRICS, ...METRIC_ATTRIBUTES, ...VALUES])].sort();
+  const pinned = [...new Set([...SPAN_ATTRIBUTES, ...EVENTS, ...EVENT_ATTRIBUTES, ...METRICS, ...METRIC_ATTRIBUTES, ...VALUES, ...META_KEYS])].sort();
   expect(defined).toEqual(pinned);
   expect(semconv.DURATION_BUCKETS_S).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
 });
