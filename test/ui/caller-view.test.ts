@@ -1,33 +1,25 @@
 // The live view in a real browser (Debian's chromium, as in ui.test.ts): the tenant/user and
 // client columns appear once spans carry them, and the filters on them work, live and via the API.
-import fs from 'node:fs';
-import { Browser, Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openPage } from '../helpers/browser';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { TestServer, startTestServer } from '../helpers/mcp-test-server';
 import { TracedProxy, startProxy } from '../helpers/proxy';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 jest.setTimeout(60_000);
 
 let server: TestServer;
 let px: TracedProxy;
 let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
   server = await startTestServer();
   px = await startProxy(server.url, { attributeHeaders: [{ from: 'x-tenant-id', attribute: 'tenant.id' }, { from: 'x-user-id', attribute: 'enduser.id' }] });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-  });
+  // Any script error or CSP violation (a console error) fails the test.
+  ({ browser, page, errors: pageErrors } = await openPage());
 });
 
 afterAll(async () => {

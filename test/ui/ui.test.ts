@@ -2,7 +2,8 @@
 // CHROMIUM_PATH) driven by playwright-core. No browser is downloaded: .ci/run installs chromium.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Browser, Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openPage } from '../helpers/browser';
 import { TestServer, startTestServer } from '../helpers/mcp-test-server';
 import { TracedProxy, startProxy } from '../helpers/proxy';
 import { ConnectedClient, connectClient } from '../helpers/mcp-client';
@@ -11,9 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = path.join(__dirname, '..', '..', 'test-output');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 jest.setTimeout(60_000);
 
@@ -32,26 +31,14 @@ let server: TestServer;
 let px: TracedProxy;
 let browser: Browser;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}: the live-view browser test needs it. ` +
-      'Install it (Debian/Ubuntu: apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary.',
-    );
-  }
   fs.mkdirSync(OUT, { recursive: true });
   server = await startTestServer();
   px = await startProxy(server.url);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  page.setDefaultTimeout(10_000);
   // Any script error or CSP violation (a console error) fails the test.
-  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
-  });
+  ({ browser, page, errors: pageErrors } = await openPage());
 });
 
 afterAll(async () => {
