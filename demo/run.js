@@ -146,6 +146,9 @@ async function session(mcpUrl, round) {
       } finally {
         clearTimeout(t);
       }
+      // The SDK sends notifications/cancelled without waiting for it: let it reach the server before
+      // the session closes. (A disconnect alone is not a cancel in a session: the span would wait.)
+      await new Promise((r) => setTimeout(r, 300));
     });
   } catch (err) {
     if (!stopping) say(`session failed: ${err.message}`);
