@@ -2,9 +2,10 @@
 // variables, with a real OTLP receiver and /metrics: what each one changes.
 import { listening, runCli } from '../helpers/cli';
 import { connectClient } from '../helpers/mcp-client';
-import { TestServer, startTestServer } from '../helpers/mcp-test-server';
-import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver';
+import { TestServer } from '../helpers/mcp-test-server';
+import { OtlpReceiver, ReceivedSpan } from '../helpers/otlp-receiver';
 import { parsePrometheus } from '../helpers/prometheus';
+import { withServerAndReceiver } from '../helpers/peers';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const TOKEN = `${b64({ alg: 'none' })}.${b64({ sub: 'user-9' })}.sig`;
@@ -12,14 +13,7 @@ const NOT_SAMPLED = { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_A
 
 let server: TestServer;
 let receiver: OtlpReceiver;
-beforeEach(async () => {
-  server = await startTestServer();
-  receiver = await startOtlpReceiver();
-});
-afterEach(async () => {
-  await server.close();
-  await receiver.close();
-});
+withServerAndReceiver((s, r) => void ((server = s), (receiver = r)));
 
 /** The CLI with `args` and `env`; two sessions of two tenants call add, echo_meta, fail and a 300 ms slow; then SIGTERM. */
 async function run(args: string[], env: Record<string, string>): Promise<{ spans: ReceivedSpan[]; metrics: string }> {

@@ -1,19 +1,13 @@
 // The real process, as users run it: spans over OTLP to a real receiver, SIGTERM, bad flags, admin port.
 import { listening, runCli as run } from '../helpers/cli';
 import { connectClient } from '../helpers/mcp-client';
-import { TestServer, startTestServer } from '../helpers/mcp-test-server';
-import { OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
+import { TestServer } from '../helpers/mcp-test-server';
+import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { withServerAndReceiver } from '../helpers/peers';
 
 let server: TestServer;
 let receiver: OtlpReceiver;
-beforeEach(async () => {
-  server = await startTestServer();
-  receiver = await startOtlpReceiver();
-});
-afterEach(async () => {
-  await server.close();
-  await receiver.close();
-});
+withServerAndReceiver((s, r) => void ((server = s), (receiver = r)));
 
 test('spans reach a real OTLP receiver; SIGTERM exits 0 after flushing them', async () => {
   const p = run(['--upstream', server.url, '--port', '0', '--admin-port', '0'], {

@@ -7,23 +7,17 @@ import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-t
 import { randomBytes } from 'node:crypto';
 import { listening, runCli } from '../helpers/cli';
 import { connectClient } from '../helpers/mcp-client';
-import { TestServer, startTestServer } from '../helpers/mcp-test-server';
-import { OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver';
+import { TestServer } from '../helpers/mcp-test-server';
+import { OtlpReceiver } from '../helpers/otlp-receiver';
 import { parsePrometheus, total } from '../helpers/prometheus';
+import { withServerAndReceiver } from '../helpers/peers';
 
 const KEPT = 'mcp_trace_proxy.sampling.kept';
 const RATIO = 0.01;
 
 let server: TestServer;
 let receiver: OtlpReceiver;
-beforeEach(async () => {
-  server = await startTestServer();
-  receiver = await startOtlpReceiver();
-});
-afterEach(async () => {
-  await server.close();
-  await receiver.close();
-});
+withServerAndReceiver((s, r) => void ((server = s), (receiver = r)));
 
 /** A client traceparent whose trace the proxy's head sampler drops: the SDK's own sampler decides which. */
 function droppedTraceparent(): { traceId: string; traceparent: string } {

@@ -4,23 +4,17 @@
 // DNS failure.
 import { listening, runCli as run, Proc } from '../helpers/cli';
 import { connectClient } from '../helpers/mcp-client';
-import { RawRequest, TestServer, startTestServer } from '../helpers/mcp-test-server';
+import { RawRequest, TestServer } from '../helpers/mcp-test-server';
 import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver';
 import { parsePrometheus, total } from '../helpers/prometheus';
+import { withServerAndReceiver } from '../helpers/peers';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = '00f067aa0ba902b7';
 
 let server: TestServer;
 let receiver: OtlpReceiver;
-beforeEach(async () => {
-  server = await startTestServer();
-  receiver = await startOtlpReceiver();
-});
-afterEach(async () => {
-  await server.close();
-  await receiver.close();
-});
+withServerAndReceiver((s, r) => void ((server = s), (receiver = r)));
 
 interface Run { proc: Proc; spans: ReceivedSpan[]; metrics: string; toolCall: RawRequest }
 

@@ -6,8 +6,9 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { listening, runCli as run } from '../helpers/cli';
 import { connectClient } from '../helpers/mcp-client';
-import { TestServer, startTestServer } from '../helpers/mcp-test-server';
+import { TestServer } from '../helpers/mcp-test-server';
 import { OtlpReceiver, ReceivedMetric, ReceivedMetricPoint, startOtlpReceiver } from '../helpers/otlp-receiver';
+import { withServerAndReceiver } from '../helpers/peers';
 
 const OP = 'mcp.server.operation.duration';
 const BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
@@ -79,14 +80,7 @@ describe('the test receiver decodes what the real OTLP/proto metrics exporter se
 describe('the CLI', () => {
   let server: TestServer;
   let receiver: OtlpReceiver;
-  beforeEach(async () => {
-    server = await startTestServer();
-    receiver = await startOtlpReceiver();
-  });
-  afterEach(async () => {
-    await server.close();
-    await receiver.close();
-  });
+  withServerAndReceiver((s, r) => void ((server = s), (receiver = r)));
 
   test('exports the operation histogram and proxy counters over OTLP; SIGTERM exits 0', async () => {
     const p = run(['--upstream', server.url, '--port', '0', '--admin-port', '0'], {
