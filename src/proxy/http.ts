@@ -3,11 +3,11 @@
 // show the tap a copy of its frames (relay.ts, pipeline/body.ts). It frames bytes and maps
 // failures; tracing decisions are the tap's.
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../config';
-import { ProxyError, upstreamError } from '../errors';
+import { ProxyError } from '../errors';
 import { errorBody } from '../jsonrpc/parse';
 import type { Logger } from '../log';
 import { BodyFrames } from '../pipeline/body';
@@ -18,118 +18,46 @@ import { Channel, Tap, isSessionEra } from '../pipeline/tap';
 import type { ProxyCounters } from '../tracing/metrics';
 import { extractHeaders } from '../tracing/propagation';
 import { clientHeaders, connInfo, header, isEventStream, isJson, requestPath, upstreamHeaders } from './headers';
-import { Abort, forward } from './http/forward';
-import { relay } from './http/relay';
-import { hasBody, readBounded } from './http/request';
+import { Flow, Forward, Sink, forward } from './http/forward';
+import { Relay } from './http/relay';
+import { BoundedRead, hasBody, readBounded } from './http/request';
 import { legacySessionId } from './legacy-sse';
 
 export class HttpProxy {
   /** Open GET streams: they never end by themselves, so shutdown ends them. */
-  private readonly streams = new Map<ServerResponse, Abort>();
+  private readonly streams = new Set<Exchange>();
 
   constructor(
-    private readonly config: Config,
-    private readonly upstream: Dispatcher,
-    private readonly tap: Tap | null,
-    private readonly sessions: SessionRegistry | null,
-    private readonly log: Logger,
-    private readonly stats: ProxyCounters,
+    readonly config: Config,
+    readonly upstream: Dispatcher,
+    readonly tap: Tap | null,
+    readonly sessions: SessionRegistry | null,
+    readonly log: Logger,
+    readonly stats: ProxyCounters,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    this.exchange(req, res).catch((err: unknown) => {
-      this.log.error('unexpected proxy failure', { error: err instanceof Error ? err.message : String(err) });
-      if (!res.headersSent) sendError(res, new ProxyError('MTP_UPSTREAM_ERROR', 'proxy failure', 502, -32603), null);
-      else res.destroy();
-    });
-  }
-
-  /** Ends open GET streams (shutdown); one still waiting for the upstream gets a 503, not an empty 200. */
-  closeStreams(): void {
-    for (const [res, abort] of this.streams) {
-      if (res.headersSent) res.end();
-      else sendError(res, new ProxyError('MTP_SHUTTING_DOWN', 'the proxy is shutting down', 503, -32000), null);
-      abort.abort();
-    }
-    this.streams.clear();
-  }
-
-  private async exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = requestPath(req.url);
     if (path === null) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end('mcp-trace-proxy: only origin-form request targets are forwarded\n');
       return;
     }
-    const abort = new Abort();
-    if (req.method === 'GET') this.streams.set(res, abort);
-    const tap = this.tap;
-    const ch = tap ? this.channel(req, tap) : null;
-    let jsonResponse = false; // an answer that cannot be resumed elsewhere once the client leaves
-    res.on('close', () => {
-      this.streams.delete(res);
-      if (res.writableFinished) return;
-      abort.abort();
-      if (ch) tap!.clientGone(ch, !jsonResponse);
-    });
+    const ex = new Exchange(this, req, res, path, this.tap ? this.channel(req, this.tap) : null);
+    if (req.method === 'GET') {
+      this.streams.add(ex);
+      res.once('close', () => this.streams.delete(ex));
+    }
+    try {
+      ex.start();
+    } catch (err) {
+      ex.unexpected(err);
+    }
+  }
 
-    const headers = upstreamHeaders(req, this.config.upstream.host, this.config.preserveHost);
-    let body: Buffer | Readable | null = hasBody(req) ? req : null;
-    if (ch && req.method === 'POST' && body && isJson(req.headers['content-type'])) {
-      const read = await readBounded(req, this.config.maxBodyBytes);
-      if (read === 'aborted') return;
-      if (read.complete) {
-        body = this.tapRequest(ch, read.buf, header(req.headers, 'content-encoding'));
-        headers['content-length'] = String(body.length);
-      } else {
-        this.stats.oversizedBodies++;
-        body = read.stream;
-      }
-    }
-    // Last, so nothing after it can change the propagation headers: the first operation's fields,
-    // injected once by the tap (for its _meta too), replace what the client sent under those names.
-    if (ch?.carrier) Object.assign(headers, ch.carrier);
-
-    const sent = await forward(this.upstream, { path, method: req.method as string, headers, body, signal: abort, headersTimeoutMs: this.config.upstreamTimeoutMs });
-    if (!sent.ok) {
-      if (sent.aborted) return;
-      this.failed(sent.error, req.method, path, ch);
-      if (!res.headersSent) sendError(res, sent.error, ch);
-      return;
-    }
-    const up = sent.res;
-    const contentType = header(up.headers, 'content-type');
-    const eventStream = isEventStream(contentType);
-    jsonResponse = !eventStream;
-    if (ch) this.onResponseHeaders(ch, up, req);
-    const enc = encodingOf(header(up.headers, 'content-encoding'));
-    const frames = ch && enc && (eventStream || isJson(contentType))
-      ? new BodyFrames(eventStream ? 'sse' : 'json', enc, this.config.maxBodyBytes, (text) => tap!.fromServer(ch, text), (oversized) => {
-        if (oversized) this.stats.oversizedBodies++;
-        tap!.settle(ch, up.statusCode);
-      })
-      : null;
-    relay(up.body, res, {
-      status: up.statusCode,
-      headers: this.responseHeaders(ch, up),
-      eventStream,
-      // A stage of its own, tracing or not: a legacy endpoint must lead back through the proxy.
-      endpoint: req.method === 'GET' && eventStream && enc === 'identity' ? {
-        upstreamOrigin: this.config.upstream.origin,
-        publicOrigin: publicOrigin(req),
-        onSession: (id) => this.legacySession(ch, id, res),
-      } : null,
-      onChunk: frames ? (c) => frames.push(c) : () => {},
-      onEnd: () => (frames ? frames.end() : ch && tap!.settle(ch, up.statusCode)),
-      onError: (err, headersSent) => {
-        frames?.destroy();
-        const e = this.failed(err, req.method, path, ch, ' during the response body');
-        if (!headersSent) sendError(res, e, ch);
-      },
-    });
-    if (eventStream) {
-      this.stats.openStreams++;
-      res.once('close', () => this.stats.openStreams--);
-    }
+  /** Ends open GET streams (shutdown); one still waiting for the upstream gets a 503, not an empty 200. */
+  closeStreams(): void {
+    for (const ex of this.streams) ex.shutdown();
+    this.streams.clear();
   }
 
   /** The channel of an exchange: the session's scope when the upstream issued it, else the exchange's own. */
@@ -145,7 +73,7 @@ export class HttpProxy {
   }
 
   /** A JSON request body read whole: traced, and spliced when it is plain text. Compressed bodies go as sent. */
-  private tapRequest(ch: Channel, buf: Buffer, contentEncoding: string | undefined): Buffer {
+  tapRequest(ch: Channel, buf: Buffer, contentEncoding: string | undefined): Buffer {
     const enc = encodingOf(contentEncoding);
     const decoded = enc && decodeWhole(buf, enc, this.config.maxBodyBytes);
     const text = decoded && isUtf8(decoded) ? decoded.toString('utf8') : null;
@@ -154,27 +82,26 @@ export class HttpProxy {
     return out === null || out === text ? buf : Buffer.from(out, 'utf8');
   }
 
-  private onResponseHeaders(ch: Channel, up: Dispatcher.ResponseData, req: IncomingMessage): void {
-    const issued = header(up.headers, 'mcp-session-id');
+  onResponseHeaders(ch: Channel, status: number, headers: IncomingHttpHeaders, req: IncomingMessage): void {
+    const issued = header(headers, 'mcp-session-id');
     const sent = header(req.headers, 'mcp-session-id');
     // A session id is the upstream's when it sends it (initialize) or accepts it (a session from before a proxy restart).
-    const confirmed = issued ?? (sent !== undefined && up.statusCode < 300 ? sent : undefined);
+    const confirmed = issued ?? (sent !== undefined && status < 300 ? sent : undefined);
     const scope = confirmed !== undefined ? this.sessions?.issued('http', confirmed) : undefined;
     if (scope) this.tap!.session(ch, scope);
-    if (sent !== undefined && ((req.method === 'DELETE' && up.statusCode < 300) || up.statusCode === 404)) this.sessions?.ended('http', sent);
-    this.tap!.accepted(ch, up.statusCode);
+    if (sent !== undefined && ((req.method === 'DELETE' && status < 300) || status === 404)) this.sessions?.ended('http', sent);
+    this.tap!.accepted(ch, status);
   }
 
   /** A legacy GET stream named its session: the POSTs that name it correlate here, for as long as the stream lives. */
-  private legacySession(ch: Channel | null, id: string, res: ServerResponse): void {
+  legacySession(ch: Channel | null, id: string, res: ServerResponse): void {
     const scope = this.sessions?.issued('legacy-sse', id);
     if (!ch || !scope) return;
     this.tap!.session(ch, scope);
     res.once('close', () => this.sessions?.ended('legacy-sse', id));
   }
 
-  private failed(err: Error | ProxyError, method: string | undefined, path: string, ch: Channel | null, during = ''): ProxyError {
-    const e = err instanceof ProxyError ? err : upstreamError(err);
+  failed(e: ProxyError, method: string | undefined, path: string, ch: Channel | null, during = ''): void {
     this.stats.upstreamErrors[e.code] = (this.stats.upstreamErrors[e.code] ?? 0) + 1;
     const span = ch?.first?.span.spanContext();
     // The path only: a query string may carry keys or tokens.
@@ -182,17 +109,146 @@ export class HttpProxy {
       code: e.code, method, path: path.split('?')[0], cause: ((e.cause as Error | undefined) ?? e).message, trace_id: span?.traceId, span_id: span?.spanId,
     });
     if (ch) this.tap!.fail(ch, e.code, `${e.message}${during}`);
-    return e;
   }
 
   /** The upstream's headers, less hop-by-hop ones, plus `traceresponse` when asked for (W3C Trace Context Level 2). */
-  private responseHeaders(ch: Channel | null, up: Dispatcher.ResponseData) {
-    const h = clientHeaders(up.headers);
+  responseHeaders(ch: Channel | null, headers: IncomingHttpHeaders) {
+    const h = clientHeaders(headers);
     if (this.config.traceResponse && ch?.first) {
       const c = ch.first.span.spanContext();
       h.traceresponse = `00-${c.traceId}-${c.spanId}-${c.traceFlags.toString(16).padStart(2, '0')}`;
     }
     return h;
+  }
+}
+
+/**
+ * One request and its response: the upstream request's sink. One object holds the exchange's state,
+ * rather than a closure per stage, because this runs for every request (issue 12's profile).
+ */
+class Exchange implements Sink {
+  private readonly fwd = new Forward(this);
+  private relay: Relay | null = null;
+  private frames: BodyFrames | null = null;
+  private status = 0;
+  /** An answer that cannot be resumed elsewhere once the client leaves. */
+  private jsonResponse = false;
+
+  constructor(
+    private readonly proxy: HttpProxy,
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly path: string,
+    private readonly ch: Channel | null,
+  ) {
+    res.once('close', () => this.closed());
+  }
+
+  start(): void {
+    const { req, ch, proxy } = this;
+    const headers = upstreamHeaders(req, proxy.config.upstream.host, proxy.config.preserveHost);
+    const body: Readable | null = hasBody(req) ? req : null;
+    if (ch && req.method === 'POST' && body && isJson(req.headers['content-type'])) {
+      readBounded(req, proxy.config.maxBodyBytes).then((read) => this.read(headers, read)).catch((err: unknown) => this.unexpected(err));
+    } else {
+      this.send(headers, body);
+    }
+  }
+
+  /** A JSON body read for the tap: whole (traced, maybe spliced) or, past the limit, streamed as is. */
+  private read(headers: Record<string, string | string[]>, read: BoundedRead): void {
+    if (read === 'aborted') return;
+    if (!read.complete) {
+      this.proxy.stats.oversizedBodies++;
+      return this.send(headers, read.stream);
+    }
+    const body = this.proxy.tapRequest(this.ch!, read.buf, header(this.req.headers, 'content-encoding'));
+    headers['content-length'] = String(body.length);
+    this.send(headers, body);
+  }
+
+  /** Shutdown: an open stream ends; one still waiting for its headers gets a 503. */
+  shutdown(): void {
+    if (this.res.headersSent) this.res.end();
+    else sendError(this.res, new ProxyError('MTP_SHUTTING_DOWN', 'the proxy is shutting down', 503, -32000), null);
+    this.fwd.abort();
+  }
+
+  private send(headers: Record<string, string | string[]>, body: Buffer | Readable | null): void {
+    const { ch, proxy } = this;
+    // Last, so nothing after it can change the propagation headers: the first operation's fields,
+    // injected once by the tap (for its _meta too), replace what the client sent under those names.
+    if (ch?.carrier) Object.assign(headers, ch.carrier);
+    forward(proxy.upstream, { path: this.path, method: this.req.method as string, headers, body, headersTimeoutMs: proxy.config.upstreamTimeoutMs }, this.fwd);
+  }
+
+  onStart(status: number, headers: IncomingHttpHeaders, flow: Flow): void {
+    const { req, ch, proxy } = this;
+    const tap = proxy.tap;
+    const contentType = header(headers, 'content-type');
+    const eventStream = isEventStream(contentType);
+    this.status = status;
+    this.jsonResponse = !eventStream;
+    if (ch) proxy.onResponseHeaders(ch, status, headers, req);
+    const enc = encodingOf(header(headers, 'content-encoding'));
+    if (ch && enc && (eventStream || isJson(contentType))) {
+      this.frames = new BodyFrames(eventStream ? 'sse' : 'json', enc, proxy.config.maxBodyBytes, (text) => tap!.fromServer(ch, text), (oversized) => {
+        if (oversized) proxy.stats.oversizedBodies++;
+        tap!.settle(ch, status);
+      });
+    }
+    this.relay = new Relay(this.res, {
+      status,
+      headers: proxy.responseHeaders(ch, headers),
+      eventStream,
+      // A stage of its own, tracing or not: a legacy endpoint must lead back through the proxy.
+      endpoint: req.method === 'GET' && eventStream && enc === 'identity' ? {
+        upstreamOrigin: proxy.config.upstream.origin,
+        publicOrigin: publicOrigin(req),
+        onSession: (id) => proxy.legacySession(ch, id, this.res),
+      } : null,
+    }, flow);
+    if (eventStream) {
+      proxy.stats.openStreams++;
+      this.res.once('close', () => proxy.stats.openStreams--);
+    }
+  }
+
+  onData(chunk: Buffer): void {
+    const out = this.relay!.push(chunk);
+    if (out && this.frames) this.frames.push(out);
+  }
+
+  onEnd(): void {
+    const rest = this.relay!.end();
+    if (this.frames) {
+      if (rest) this.frames.push(rest);
+      this.frames.end();
+    } else if (this.ch) this.proxy.tap!.settle(this.ch, this.status);
+  }
+
+  onFail(e: ProxyError, started: boolean, aborted: boolean): void {
+    const { res } = this;
+    if (aborted || res.destroyed || res.writableEnded) return;
+    this.frames?.destroy();
+    this.proxy.failed(e, this.req.method, this.path, this.ch, started ? ' during the response body' : '');
+    // A JSON body's headers wait for its first byte, so a reset before it is still a clean gateway error.
+    if (!this.relay?.started) sendError(res, e, this.ch);
+    else res.destroy();
+  }
+
+  private closed(): void {
+    if (this.res.writableFinished) return;
+    this.fwd.abort();
+    if (this.ch) this.proxy.tap!.clientGone(this.ch, !this.jsonResponse);
+  }
+
+  /** Our own code threw: the client still gets an answer, and the upstream request is given up. */
+  unexpected(err: unknown): void {
+    this.fwd.abort();
+    this.proxy.log.error('unexpected proxy failure', { error: err instanceof Error ? err.message : String(err) });
+    if (!this.res.headersSent) sendError(this.res, new ProxyError('MTP_UPSTREAM_ERROR', 'proxy failure', 502, -32603), null);
+    else this.res.destroy();
   }
 }
 

@@ -105,8 +105,10 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
     .merge(resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': VERSION }));
-  // The live view is fed from the same pipeline, whatever the export settings.
-  const recent = config.ui ? new RecentSpans(config.uiBuffer) : null;
+  // The live view is fed from the same pipeline, whatever the export settings. It is served on the
+  // admin port: with that off, nobody could see it, so nothing is kept for it.
+  const ui = config.ui && config.adminPort !== null;
+  const recent = ui ? new RecentSpans(config.uiBuffer) : null;
   if (recent) spanProcessors.push(recent);
   // Keep-errors/keep-slow: nothing is dropped at start; the keep processor drops what was neither.
   // With nowhere to export (OTEL_TRACES_EXPORTER=none, no live view), recording would be wasted work.
@@ -125,7 +127,7 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     metrics,
     counters,
     recent,
-    series: config.ui ? new OperationSeries() : null,
+    series: ui ? new OperationSeries() : null,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
       await Promise.all([provider.shutdown(), metrics?.shutdown()]);
