@@ -87,7 +87,7 @@ function toMarkdown(s, topN = 15) {
   return out;
 }
 
-module.exports = { summarize, toMarkdown };
+module.exports = { summarize, toMarkdown, shortUrl, bucketOf };
 
 if (require.main === module) {
   const file = process.argv[2];

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 'use strict';
-// The performance harness of issue 7: the proxy against a direct connection and nginx, over loopback.
+// The performance harness of issues 7 and 12: the proxy against a direct connection, nginx and a bare
+// undici forwarder, over loopback: latency, throughput, CPU time per request, RSS, SSE delay.
 // Measures, never asserts. See bench/README.md.
 //
 //   node bench/run.js [--repeat 3] [--duration 5] [--warmup 1] [--events 500] [--streams 1000] [--smoke]
-//                     [--profile] [--no-install] [--out DIR]
+//                     [--profile] [--heap-prof] [--no-install] [--out DIR]
 //
 // Every process it starts (upstream, OTLP receiver, nginx, proxies, wrk, SSE clients) runs in its own
 // process group and is killed when the harness ends: normally, on error, or on Ctrl-C / SIGTERM.
@@ -16,6 +17,8 @@ const path = require('node:path');
 const readline = require('node:readline');
 const http = require('node:http');
 const { summarize, toMarkdown } = require('./cpuprofile-summary');
+const heapSummary = require('./heapprofile-summary');
+const { CLK_TCK, cpuSeconds, rssMB, groupMeter } = require('./proc');
 
 const ROOT = path.resolve(__dirname, '..');
 const BENCH = __dirname;
@@ -24,7 +27,7 @@ const HOST = '127.0.0.1'; // every byte of traffic stays on loopback
 // ---------- options ----------
 
 function parseArgs(argv) {
-  const o = { repeat: 3, duration: 5, warmup: 1, events: 500, skip: 20, streams: 1000, smoke: false, profile: false, install: true, out: path.join(BENCH, 'results'), profileDuration: 15, waitQuiet: 0 };
+  const o = { repeat: 3, duration: 5, warmup: 1, events: 500, skip: 20, streams: 1000, smoke: false, profile: false, heapProf: false, install: true, out: path.join(BENCH, 'results'), profileDuration: 15, heapInterval: 32768, waitQuiet: 0 };
   const num = (i, name) => {
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v) || v <= 0) usage(`${name} needs a positive number`);
@@ -50,9 +53,11 @@ function parseArgs(argv) {
       case '--events': o.events = Math.round(take('--events')); break;
       case '--streams': o.streams = Math.round(take('--streams')); break;
       case '--profile-duration': o.profileDuration = take('--profile-duration'); break;
+      case '--heap-prof-interval': o.heapInterval = Math.round(take('--heap-prof-interval')); break;
       case '--wait-quiet': o.waitQuiet = take('--wait-quiet'); break;
       case '--smoke': o.smoke = true; break;
       case '--profile': o.profile = true; break;
+      case '--heap-prof': o.heapProf = true; break;
       case '--no-install': o.install = false; break;
       case '--out': o.out = path.resolve(inline ?? argv[++i] ?? usage('--out needs a directory')); break;
       case '-h': case '--help': usage(null); break;
@@ -72,7 +77,10 @@ function usage(err) {
   --streams N         open SSE streams for the memory test (default 1000)
   --smoke             everything once, ~1 s each, reduced counts; never judges timings (for CI)
   --profile           instead of the benchmark: CPU-profile the proxy under the c=10 load and summarize
+  --heap-prof         instead of the benchmark: heap-profile (sampling) the proxy under the same load and
+                      summarize (with --profile too: one after the other)
   --profile-duration S  seconds of load while profiling (default 15)
+  --heap-prof-interval B  bytes between heap samples for --heap-prof (default 32768; node's own is 524288)
   --wait-quiet S      before each repetition wait up to S s for an idle machine (other load < 0.15 cores);
                       a repetition that other processes disturbed is discarded and run again
   --no-install        never run apt-get; print what to install instead
@@ -226,15 +234,6 @@ async function waitPort(port, child, timeoutMs = 15_000) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function rssMB(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
 /** Samples a pid's RSS every `everyMs` until stopped; returns the peak. */
 function rssSampler(pid, everyMs = 100) {
   let peak = rssMB(pid);
@@ -311,7 +310,7 @@ function cpuWindow() {
     const m1 = machineTicks();
     let ours = pidTicks(process.pid).ticks - self0;
     for (const [pid, ticks] of groupTicks()) ours += ticks - (g0.get(pid) ?? 0);
-    const hz = 100; // USER_HZ on Linux
+    const hz = CLK_TCK;
     const secs = (Date.now() - t0) / 1000;
     const busy = (m1.busy - m0.busy) / hz;
     const other = Math.max(0, busy - ours / hz);
@@ -325,7 +324,7 @@ async function waitQuiet(maxS) {
   for (;;) {
     const a = machineTicks();
     await sleep(3000);
-    const cores = (machineTicks().busy - a.busy) / 100 / 3;
+    const cores = (machineTicks().busy - a.busy) / CLK_TCK / 3;
     if (cores < 0.15) return process.stderr.write(`bench: machine is quiet (${cores.toFixed(2)} cores busy)\n`);
     if (Date.now() > deadline) return process.stderr.write(`bench: still ${cores.toFixed(2)} cores busy after ${maxS} s: starting anyway\n`);
     process.stderr.write(`bench: waiting for a quiet machine (${cores.toFixed(2)} cores busy)\n`);
@@ -453,9 +452,9 @@ http {
   return { child, port, url: `http://${HOST}:${port}/mcp` };
 }
 
-/** The baseline: node:http + undici Pool, nothing else (bench/node-forwarder.js). */
+/** The floor: node:http + the same undici Pool, dispatch() with a handler object (bench/node-forwarder.js). */
 async function startForwarder(upstreamUrl) {
-  const child = start('node-forwarder', process.execPath, [path.join(BENCH, 'node-forwarder.js'), upstreamUrl, '0']);
+  const child = start('node-forwarder', process.execPath, [path.join(BENCH, 'node-forwarder.js'), upstreamUrl, '0', 'dispatch']);
   const { port } = await ready(child);
   return { child, port, url: `http://${HOST}:${port}/mcp` };
 }
@@ -507,10 +506,10 @@ async function wrk(tools, url, conns, seconds) {
   return r;
 }
 
-/** A short load to warm the JIT and the connection pools; its numbers are dropped. */
+/** A short load to warm the JIT and the connection pools; only its request count is kept. */
 async function warm(tools, url, seconds) {
-  if (seconds <= 0) return;
-  await wrk(tools, url, 10, Math.max(1, seconds));
+  if (seconds <= 0) return 0;
+  return (await wrk(tools, url, 10, Math.max(1, seconds))).requests;
 }
 
 async function sseDelay(url, events, skip) {
@@ -541,7 +540,7 @@ async function openStreams(proxy, n) {
 
 // ---------- statistics and report ----------
 
-const LABEL = { direct: 'direct', nginx: 'nginx', forwarder: 'bare Node forwarder', proxyOff: 'proxy, tracing off', proxy: 'proxy 100%', proxy1: 'proxy 1%' };
+const LABEL = { direct: 'direct', nginx: 'nginx', forwarder: 'bare forwarder', proxyOff: 'proxy, tracing off', proxy: 'proxy 100%', proxy1: 'proxy 1%' };
 
 function median(xs) {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
@@ -559,12 +558,13 @@ const fmtMs = (v) => (Number.isFinite(v) ? `${v.toFixed(3)} ms` : 'n/a');
 const fmtRps = (v) => (Number.isFinite(v) ? `${Math.round(v).toLocaleString('en-US')} req/s` : 'n/a');
 const fmtX = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : 'n/a');
 const fmtMB = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} MB` : 'n/a');
+const fmtUs = (v) => (Number.isFinite(v) ? `${v.toFixed(1)} µs` : 'n/a');
 
 function spread(s, f) {
   if (!Number.isFinite(s.med)) return 'n/a';
   if (s.n <= 1) return '(1 run)';
-  const strip = (t) => t.replace(/ (ms|req\/s|MB)$/, '').replace(/×$/, '');
-  const unit = /( ms| req\/s| MB|×)$/.exec(f(s.min))?.[1] ?? '';
+  const strip = (t) => t.replace(/ (ms|req\/s|MB|µs)$/, '').replace(/×$/, '');
+  const unit = /( ms| req\/s| MB| µs|×)$/.exec(f(s.min))?.[1] ?? '';
   return `${strip(f(s.min))}–${strip(f(s.max))}${unit}`;
 }
 
@@ -576,12 +576,12 @@ function row(label, s, f, target, smoke) {
 }
 
 function report(opts, m, data, extra) {
-  const { lat, thr, sse, rss, streams, otlp, warnings } = data;
+  const { lat, thr, sse, rss, streams, otlp, warnings, perRequest: cpu } = data;
   const S = (xs) => stat(xs);
   const minus = (a, b) => a.map((v, i) => v - b[i]);
   const ratio = (a, b) => a.map((v, i) => v / b[i]);
   const le = (lim, unit) => ({ text: `≤ ${lim} ${unit}`, ok: (v) => v <= lim });
-  const ge = (lim) => ({ text: `≥ ${lim}× nginx`, ok: (v) => v >= lim });
+  const leX = (lim, of) => ({ text: `≤ ${lim}× ${of}`, ok: (v) => v <= lim });
   const sm = opts.smoke;
   const L = [];
   const date = new Date().toISOString();
@@ -589,55 +589,73 @@ function report(opts, m, data, extra) {
   L.push('');
   L.push(`Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${m.mem} RAM, Linux ${m.kernel}; Node ${m.node}; ${m.wrk}; nginx ${m.nginx}; mcp-trace-proxy ${m.proxyVersion}.`);
   L.push('');
-  L.push(`Method: ${opts.repeat} repetition(s) of every measurement; the table gives the median and the min–max over repetitions. wrk runs ${opts.duration} s each (\`-t1 -c1\` for latency, \`-t1 -c10\` for throughput) after ${opts.warmup} s of warm-up per target, posting a small \`tools/call\` (bench/post.lua). All processes share the same ${m.nproc} cores over 127.0.0.1: wrk, the node upstream, and nginx or the proxy. "Added" latency is the target's percentile minus the direct percentile of the same repetition. The proxy is \`node dist/cli.js --upstream … --admin-port off\` exporting OTLP/HTTP to a local receiver; "1%" is \`OTEL_TRACES_SAMPLER=traceidratio OTEL_TRACES_SAMPLER_ARG=0.01\`; "tracing off" is \`OTEL_SDK_DISABLED=true\` (forward only). Two baselines carry no target: nginx, and a bare Node forwarder (bench/node-forwarder.js: node:http + the same undici Pool, no parsing or tracing), which shows the floor for any proxy built on Node and undici on this machine.`);
+  L.push(`Method: ${opts.repeat} repetition(s) of every measurement; the table gives the median and the min–max over repetitions. wrk runs ${opts.duration} s each (\`-t1 -c1\` for latency, \`-t1 -c10\` for throughput) after ${opts.warmup} s of warm-up per target, posting a small \`tools/call\` (bench/post.lua). All processes share the same ${m.nproc} cores over 127.0.0.1: wrk, the node upstream, and nginx or the proxy. "Added" latency is the target's percentile minus the direct percentile of the same repetition. "CPU / request" is the hop's CPU time over exactly the c=10 run (utime + stime from /proc/<pid>/stat, all threads; nginx: master + worker) divided by the requests wrk completed in it; ratios are taken per repetition. Peak RSS is the largest VmRSS sampled every 100 ms during that run (nginx: the sum over its processes). The proxy is \`node dist/cli.js --upstream … --admin-port off\` with no Node flags, exporting OTLP/HTTP to a local receiver; "1%" is \`OTEL_TRACES_SAMPLER=traceidratio OTEL_TRACES_SAMPLER_ARG=0.01\`; "tracing off" is \`OTEL_SDK_DISABLED=true\` (forward only). Two baselines carry no target: nginx, and the bare forwarder (bench/node-forwarder.js, \`dispatch\` mode: node:http + the same undici Pool, \`dispatch()\` with a handler object, bodies streamed, hop-by-hop headers dropped, no parsing or tracing), the floor for any proxy built on Node and undici on this machine, which the CPU targets compare with.`);
   L.push('');
   L.push('| measurement | median | spread (min–max) | target | result |');
   L.push('|---|---:|---:|---|---|');
   L.push(row('direct latency p50, c=1', S(lat.direct.p50), fmtMs, null, sm));
   L.push(row('direct latency p99, c=1', S(lat.direct.p99), fmtMs, null, sm));
-  L.push(row('nginx added latency p50, c=1', S(minus(lat.nginx.p50, lat.direct.p50)), fmtMs, null, sm));
-  L.push(row('nginx added latency p99, c=1', S(minus(lat.nginx.p99, lat.direct.p99)), fmtMs, null, sm));
-  L.push(row('proxy (100%) added latency p50, c=1', S(minus(lat.proxy.p50, lat.direct.p50)), fmtMs, le(0.1, 'ms'), sm));
-  L.push(row('proxy (100%) added latency p99, c=1', S(minus(lat.proxy.p99, lat.direct.p99)), fmtMs, le(0.5, 'ms'), sm));
-  L.push(row('proxy (1%) added latency p50, c=1', S(minus(lat.proxy1.p50, lat.direct.p50)), fmtMs, le(0.1, 'ms'), sm));
-  L.push(row('proxy (1%) added latency p99, c=1', S(minus(lat.proxy1.p99, lat.direct.p99)), fmtMs, le(0.5, 'ms'), sm));
-  L.push(row('proxy (tracing off) added latency p50, c=1', S(minus(lat.proxyOff.p50, lat.direct.p50)), fmtMs, null, sm));
-  L.push(row('bare Node forwarder added latency p50, c=1', S(minus(lat.forwarder.p50, lat.direct.p50)), fmtMs, null, sm));
+  for (const [k, label] of [['nginx', 'nginx'], ['forwarder', 'bare forwarder'], ['proxyOff', 'proxy (tracing off)']]) {
+    L.push(row(`${label} added latency p50, c=1`, S(minus(lat[k].p50, lat.direct.p50)), fmtMs, null, sm));
+    L.push(row(`${label} added latency p99, c=1`, S(minus(lat[k].p99, lat.direct.p99)), fmtMs, null, sm));
+  }
+  for (const [k, label] of [['proxy', 'proxy (100%)'], ['proxy1', 'proxy (1%)']]) {
+    L.push(row(`${label} added latency p50, c=1 (issue 7: ≤ 0.1 ms)`, S(minus(lat[k].p50, lat.direct.p50)), fmtMs, null, sm));
+    L.push(row(`${label} added latency p99, c=1`, S(minus(lat[k].p99, lat.direct.p99)), fmtMs, le(1, 'ms'), sm));
+  }
+  L.push(row('upstream CPU / request, direct (no hop), c=10', S(cpu.upstream.direct), fmtUs, null, sm));
+  L.push(row('nginx CPU / request (master + worker), c=10', S(cpu.hop.nginx), fmtUs, null, sm));
+  L.push(row('bare forwarder CPU / request, c=10', S(cpu.hop.forwarder), fmtUs, null, sm));
+  L.push(row('proxy (tracing off) CPU / request, c=10', S(cpu.hop.proxyOff), fmtUs, null, sm));
+  L.push(row('proxy (100%) CPU / request, c=10', S(cpu.hop.proxy), fmtUs, null, sm));
+  L.push(row('proxy (1%) CPU / request, c=10', S(cpu.hop.proxy1), fmtUs, null, sm));
+  L.push(row('CPU / request: proxy (tracing off) / bare forwarder', S(ratio(cpu.hop.proxyOff, cpu.hop.forwarder)), fmtX, leX(1.1, 'forwarder'), sm));
+  L.push(row('CPU / request: proxy (100%) / bare forwarder', S(ratio(cpu.hop.proxy, cpu.hop.forwarder)), fmtX, leX(1.5, 'forwarder'), sm));
+  L.push(row('CPU / request: proxy (1%) / bare forwarder', S(ratio(cpu.hop.proxy1, cpu.hop.forwarder)), fmtX, leX(1.5, 'forwarder'), sm));
+  L.push(row('CPU / request: proxy (100%) / proxy (tracing off)', S(ratio(cpu.hop.proxy, cpu.hop.proxyOff)), fmtX, null, sm));
+  L.push(row('CPU / request: bare forwarder / nginx', S(ratio(cpu.hop.forwarder, cpu.hop.nginx)), fmtX, null, sm));
   L.push(row('throughput direct, c=10', S(thr.direct), fmtRps, null, sm));
   L.push(row('throughput nginx, c=10', S(thr.nginx), fmtRps, null, sm));
+  L.push(row('throughput bare forwarder, c=10', S(thr.forwarder), fmtRps, null, sm));
+  L.push(row('throughput proxy (tracing off), c=10', S(thr.proxyOff), fmtRps, null, sm));
   L.push(row('throughput proxy (100%), c=10', S(thr.proxy), fmtRps, null, sm));
   L.push(row('throughput proxy (1%), c=10', S(thr.proxy1), fmtRps, null, sm));
-  L.push(row('throughput proxy (tracing off), c=10', S(thr.proxyOff), fmtRps, null, sm));
-  L.push(row('throughput bare Node forwarder, c=10', S(thr.forwarder), fmtRps, null, sm));
-  L.push(row('throughput proxy (100%) / nginx', S(ratio(thr.proxy, thr.nginx)), fmtX, ge(0.5), sm));
-  L.push(row('throughput proxy (1%) / nginx', S(ratio(thr.proxy1, thr.nginx)), fmtX, ge(0.6), sm));
+  L.push(row('throughput bare forwarder / nginx', S(ratio(thr.forwarder, thr.nginx)), fmtX, null, sm));
   L.push(row('throughput proxy (tracing off) / nginx', S(ratio(thr.proxyOff, thr.nginx)), fmtX, null, sm));
-  L.push(row('throughput bare Node forwarder / nginx', S(ratio(thr.forwarder, thr.nginx)), fmtX, null, sm));
+  L.push(row('throughput proxy (100%) / nginx (issue 7: ≥ 0.5×)', S(ratio(thr.proxy, thr.nginx)), fmtX, null, sm));
+  L.push(row('throughput proxy (1%) / nginx (issue 7: ≥ 0.6×)', S(ratio(thr.proxy1, thr.nginx)), fmtX, null, sm));
   L.push(row(`SSE delivery delay p50, direct (${opts.events} events)`, S(sse.direct.p50), fmtMs, null, sm));
   L.push(row(`SSE delivery delay p99, direct`, S(sse.direct.p99), fmtMs, null, sm));
   L.push(row(`SSE delivery delay p50, through proxy`, S(sse.proxy.p50), fmtMs, null, sm));
   L.push(row(`SSE delivery delay p99, through proxy`, S(sse.proxy.p99), fmtMs, le(1, 'ms'), sm));
+  L.push(row('nginx RSS (master + worker), peak under c=10 load', S(rss.load.nginx), fmtMB, null, sm));
+  L.push(row('bare forwarder RSS, peak under c=10 load', S(rss.load.forwarder), fmtMB, null, sm));
+  L.push(row('proxy (tracing off) RSS, peak under c=10 load', S(rss.load.proxyOff), fmtMB, le(80, 'MB'), sm));
   L.push(row('proxy (100%) RSS, peak under c=10 load', S(rss.load.proxy), fmtMB, le(80, 'MB'), sm));
   L.push(row('proxy (1%) RSS, peak under c=10 load', S(rss.load.proxy1), fmtMB, le(80, 'MB'), sm));
-  L.push(row('proxy (tracing off) RSS, peak under c=10 load', S(rss.load.proxyOff), fmtMB, null, sm));
-  L.push(row('bare Node forwarder RSS, peak under c=10 load', S(rss.load.forwarder), fmtMB, null, sm));
+  const idle = Object.fromEntries(rss.flat.map((p) => [p.key, [p.idle]]));
+  L.push(row('bare forwarder RSS, idle at start', S(idle.forwarder), fmtMB, null, sm));
+  L.push(row('proxy (tracing off) RSS, idle at start', S(idle.proxyOff), fmtMB, le(50, 'MB'), sm));
+  L.push(row('proxy (100%) RSS, idle at start', S(idle.proxy), fmtMB, le(50, 'MB'), sm));
+  L.push(row('proxy (1%) RSS, idle at start', S(idle.proxy1), fmtMB, le(50, 'MB'), sm));
   L.push(row(`proxy RSS with ${opts.streams} open SSE streams`, S(streams.peak), fmtMB, le(150, 'MB'), sm));
   L.push('');
-  L.push('Memory over the whole run (one value each: information, no target):');
+  L.push('The whole run, per process (one value each: information, no target). Requests count warm-ups, c=1 and c=10 runs; CPU is utime + stime from idle at start to the end, so it also holds idle time (timers, exports) and, for proxy 100%, the SSE delivery runs:');
   L.push('');
-  L.push('| process | RSS idle at start | after first warm-up | at end | requests served |');
-  L.push('|---|---:|---:|---:|---:|');
-  for (const p of rss.flat) L.push(`| ${p.name} | ${fmtMB(p.idle)} | ${fmtMB(p.warm)} | ${fmtMB(p.end)} | ${p.requests.toLocaleString('en-US')} |`);
-  L.push(`| stream proxy (fresh instance) | ${fmtMB(S(streams.before).med)} before streams | ${fmtMB(S(streams.peak).med)} with ${opts.streams} open (${S(streams.open).med} opened, ${S(streams.failed).med} failed) | ${fmtMB(S(streams.after).med)} after they closed | — |`);
+  L.push('| process | RSS idle at start | after first warm-up | at end | requests served | CPU / request, whole run |');
+  L.push('|---|---:|---:|---:|---:|---:|');
+  for (const p of rss.flat) L.push(`| ${p.name} | ${fmtMB(p.idle)} | ${fmtMB(p.warm)} | ${fmtMB(p.end)} | ${p.requests.toLocaleString('en-US')} | ${fmtUs((p.cpuS / p.requests) * 1e6)} |`);
+  L.push(`| stream proxy (fresh instance) | ${fmtMB(S(streams.before).med)} before streams | ${fmtMB(S(streams.peak).med)} with ${opts.streams} open (${S(streams.open).med} opened, ${S(streams.failed).med} failed) | ${fmtMB(S(streams.after).med)} after they closed | — | — |`);
   L.push('');
-  L.push('Raw percentiles (median over repetitions):');
+  L.push('Raw figures per target (median over repetitions). "hop" is the process between wrk and the upstream (none for direct); the upstream is the same process for every target:');
   L.push('');
-  L.push('| target | p50 c=1 | p99 c=1 | req/s c=1 | req/s c=10 | p50 c=10 | p99 c=10 | non-2xx / socket errors |');
-  L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  L.push('| target | p50 c=1 | p99 c=1 | req/s c=1 | req/s c=10 | p50 c=10 | p99 c=10 | hop CPU / req c=10 | hop peak RSS c=10 | upstream CPU / req c=10 | non-2xx / socket errors |');
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const [k, label] of Object.entries(LABEL)) {
     const l = lat[k];
     const t = data.thrDetail[k];
-    L.push(`| ${label} | ${fmtMs(median(l.p50))} | ${fmtMs(median(l.p99))} | ${fmtRps(median(l.rps))} | ${fmtRps(median(thr[k]))} | ${fmtMs(median(t.p50))} | ${fmtMs(median(t.p99))} | ${l.errors + t.errors} |`);
+    const hop = cpu.hop[k] ? [fmtUs(median(cpu.hop[k])), fmtMB(median(rss.load[k]))] : ['—', '—'];
+    L.push(`| ${label} | ${fmtMs(median(l.p50))} | ${fmtMs(median(l.p99))} | ${fmtRps(median(l.rps))} | ${fmtRps(median(thr[k]))} | ${fmtMs(median(t.p50))} | ${fmtMs(median(t.p99))} | ${hop[0]} | ${hop[1]} | ${fmtUs(median(cpu.upstream[k]))} | ${l.errors + t.errors} |`);
   }
   L.push('');
   const c = data.cpu;
@@ -672,12 +690,14 @@ async function benchmark(opts, tools) {
     const proxyOff = await startProxy('proxy-off', upstream.url, receiver.url, { sampler: { OTEL_SDK_DISABLED: 'true' } });
     const streamProxy = await startProxy('proxy-streams', upstream.url, receiver.url);
     const targets = { direct: `${upstream.url}/mcp`, nginx: nginx.url, forwarder: forwarder.url, proxyOff: proxyOff.url, proxy: proxy.url, proxy1: proxy1.url };
-    // The Node processes whose memory is followed (nginx's is not comparable: no runtime, no heap).
+    // The hop of each target, measured as its process group (nginx: master + worker); direct has none.
+    const hops = { nginx: nginx.child.pid, forwarder: forwarder.child.pid, proxyOff: proxyOff.child.pid, proxy: proxy.child.pid, proxy1: proxy1.child.pid };
+    // The Node processes followed over the whole run.
     const proxies = { forwarder, proxyOff, proxy, proxy1 };
     const served = { forwarder: 0, proxyOff: 0, proxy: 0, proxy1: 0 };
     await sleep(300);
     const flat = {};
-    for (const k of Object.keys(proxies)) flat[k] = { idle: rssMB(proxies[k].child.pid) };
+    for (const k of Object.keys(proxies)) flat[k] = { idle: rssMB(proxies[k].child.pid), cpu0: cpuSeconds(proxies[k].child.pid) };
 
     const lat = {};
     const thr = {};
@@ -687,7 +707,9 @@ async function benchmark(opts, tools) {
       thr[k] = [];
       thrDetail[k] = { p50: [], p99: [], errors: 0 };
     }
-    const rss = { load: { forwarder: [], proxyOff: [], proxy: [], proxy1: [] } };
+    const rss = { load: Object.fromEntries(Object.keys(hops).map((k) => [k, []])) };
+    // CPU µs per request of each c=10 run: the hop's (not for direct), and the upstream's.
+    const cpu = { hop: Object.fromEntries(Object.keys(hops).map((k) => [k, []])), upstream: Object.fromEntries(Object.keys(targets).map((k) => [k, []])) };
     const sse = { direct: { p50: [], p99: [] }, proxy: { p50: [], p99: [] } };
     const streams = { before: [], peak: [], after: [], open: [], failed: [] };
     const check = (k, r, what, stage) => {
@@ -708,14 +730,20 @@ async function benchmark(opts, tools) {
       const stage = (fn) => staged.push(fn);
       const endRep = cpuWindow();
       for (const [k, url] of Object.entries(targets)) {
-        await warm(tools, url, opts.warmup);
+        const w = await warm(tools, url, opts.warmup);
         if (rep === 1 && proxies[k] && flat[k].warm === undefined) flat[k].warm = rssMB(proxies[k].child.pid);
         const l = await wrk(tools, url, 1, opts.duration);
         const le = check(k, l, 'c=1', stage);
-        const sampler = proxies[k] ? rssSampler(proxies[k].child.pid) : null;
+        // Exactly the c=10 run: CPU time (utime + stime, all threads, every pid of the group) and peak RSS.
+        const hopMeter = hops[k] ? groupMeter(hops[k]) : null;
+        const upMeter = groupMeter(upstream.child.pid, { rss: false });
         const t = await wrk(tools, url, 10, opts.duration);
-        const peak = sampler?.();
+        const hop = hopMeter?.();
+        const up = upMeter();
         const te = check(k, t, 'c=10', stage);
+        if (k === 'nginx' && hop.pids.length < 2) stage(() => warnings.push(`nginx's process group had ${hop.pids.length} process(es), not master + worker: its CPU and RSS are incomplete`));
+        const hopUs = hop ? (hop.cpuS / t.requests) * 1e6 : NaN;
+        const upUs = (up.cpuS / t.requests) * 1e6;
         stage(() => {
           lat[k].errors += le;
           lat[k].p50.push(l.p50);
@@ -725,10 +753,14 @@ async function benchmark(opts, tools) {
           thr[k].push(t.rps);
           thrDetail[k].p50.push(t.p50);
           thrDetail[k].p99.push(t.p99);
-          if (proxies[k]) rss.load[k].push(peak);
+          cpu.upstream[k].push(upUs);
+          if (hop) {
+            rss.load[k].push(hop.peakMB);
+            cpu.hop[k].push(hopUs);
+          }
         });
-        if (proxies[k]) served[k] += l.requests + t.requests;
-        process.stderr.write(`  ${k.padEnd(9)} c=1 p50 ${fmtMs(l.p50)} p99 ${fmtMs(l.p99)} | c=10 ${fmtRps(t.rps)}${peak ? ` rss ${fmtMB(peak)}` : ''}\n`);
+        if (proxies[k]) served[k] += w + l.requests + t.requests;
+        process.stderr.write(`  ${k.padEnd(9)} c=1 p50 ${fmtMs(l.p50)} p99 ${fmtMs(l.p99)} | c=10 ${fmtRps(t.rps)}${hop ? ` cpu ${fmtUs(hopUs)} rss ${fmtMB(hop.peakMB)}` : ''} | upstream cpu ${fmtUs(upUs)}\n`);
       }
       for (const [k, base] of [['direct', upstream.url], ['proxy', proxy.base]]) {
         const r = await sseDelay(base, opts.events, opts.skip);
@@ -757,20 +789,23 @@ async function benchmark(opts, tools) {
       rep++;
     }
 
-    for (const k of Object.keys(proxies)) flat[k].end = rssMB(proxies[k].child.pid);
+    for (const k of Object.keys(proxies)) {
+      flat[k].end = rssMB(proxies[k].child.pid);
+      flat[k].cpuS = cpuSeconds(proxies[k].child.pid) - flat[k].cpu0;
+    }
     await sleep(1500); // let the batch processors export
     const otlp = await getJson(`${receiver.url}/stats`);
-    const cpu = endCpu();
-    cpu.repOther = repOther;
-    cpu.discarded = discarded;
-    cpu.load0 = load0;
-    cpu.load1 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const machineCpu = endCpu();
+    machineCpu.repOther = repOther;
+    machineCpu.discarded = discarded;
+    machineCpu.load0 = load0;
+    machineCpu.load1 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     const noisy = repOther.filter((x) => x > 0.15).length;
     if (noisy > 0) warnings.push(`other processes used more than 0.15 cores during ${noisy} of ${repOther.length} kept repetition(s): those numbers are disturbed; run again on a quiet machine, with --wait-quiet`);
     for (const p of [forwarder, proxy, proxy1, proxyOff, streamProxy]) if (p.child.exitInfo) throw new Error(`${p.name} exited during the run:\n${p.child.stderrTail}`);
     const data = {
-      lat, thr, thrDetail, sse, streams, otlp, warnings, cpu,
-      rss: { ...rss, flat: Object.keys(proxies).map((k) => ({ name: LABEL[k], ...flat[k], requests: served[k] })) },
+      lat, thr, thrDetail, sse, streams, otlp, warnings, cpu: machineCpu, perRequest: cpu,
+      rss: { ...rss, flat: Object.keys(proxies).map((k) => ({ key: k, name: LABEL[k], ...flat[k], requests: served[k] })) },
     };
     return report(opts, m, data);
   } finally {
@@ -779,25 +814,38 @@ async function benchmark(opts, tools) {
   }
 }
 
-async function profile(opts, tools) {
-  const dir = tempDir('mcp-bench-prof-');
+/**
+ * Runs the 100% proxy under a Node profiler (`kind`: cpu → --cpu-prof, heap → --heap-prof) with the c=10
+ * load, stops it with SIGINT (it drains and exits; Node writes the profile on exit), keeps the profile
+ * in --out and returns a Markdown summary.
+ */
+async function profile(opts, tools, kind) {
+  const dir = tempDir(`mcp-bench-${kind}prof-`);
+  const flag = kind === 'cpu' ? ['--cpu-prof', '--cpu-prof-dir', dir] : ['--heap-prof', '--heap-prof-dir', dir, `--heap-prof-interval=${opts.heapInterval}`];
+  const ext = kind === 'cpu' ? '.cpuprofile' : '.heapprofile';
   try {
     const upstream = await startUpstream();
     const receiver = await startReceiver();
-    const proxy = await startProxy('proxy-profiled', upstream.url, receiver.url, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
+    const proxy = await startProxy(`proxy-${kind}-profiled`, upstream.url, receiver.url, { nodeArgs: flag });
     await warm(tools, proxy.url, Math.max(opts.warmup, 1));
-    process.stderr.write(`bench: profiling the proxy under wrk -t1 -c10 for ${opts.profileDuration} s\n`);
+    process.stderr.write(`bench: ${kind}-profiling the proxy under wrk -t1 -c10 for ${opts.profileDuration} s\n`);
+    const meter = groupMeter(proxy.child.pid);
     const r = await wrk(tools, proxy.url, 10, opts.profileDuration);
+    const used = meter();
     await stop(proxy.child, 'SIGINT', 20_000); // SIGINT: the proxy drains and exits, and node writes the profile
-    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    if (!file) throw new Error(`no .cpuprofile was written (proxy exit: ${JSON.stringify(proxy.child.exitInfo)})`);
-    const s = summarize(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), 15);
+    const file = fs.readdirSync(dir).find((f) => f.endsWith(ext));
+    if (!file) throw new Error(`no ${ext} was written (proxy exit: ${JSON.stringify(proxy.child.exitInfo)})`);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
     const m = machine(tools);
-    const text = `# mcp-trace-proxy CPU profile — ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC\n\n`
-      + `Machine: ${m.nproc} CPUs, ${m.cpu}; Node ${m.node}. Load: \`wrk -t1 -c10\` tools/call for ${opts.profileDuration} s (after warm-up) against `
-      + `\`node --cpu-prof dist/cli.js\` with 100% sampling and OTLP export to a local receiver: ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)} `
-      + `(the profiler itself costs some throughput). The profile covers the whole process life, warm-up included.\n\n${toMarkdown(s, 15)}`;
-    const keep = path.join(opts.out, 'latest.cpuprofile');
+    const load = `\`wrk -t1 -c10\` tools/call for ${opts.profileDuration} s (after warm-up) against \`node --${kind}-prof dist/cli.js\` with 100% sampling and OTLP export to a local receiver: `
+      + `${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}; ${fmtUs((used.cpuS / r.requests) * 1e6)} CPU / request, peak RSS ${fmtMB(used.peakMB)} `
+      + '(the profiler itself costs some of each).';
+    const head = `# mcp-trace-proxy ${kind === 'cpu' ? 'CPU' : 'heap'} profile — ${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC\n\n`
+      + `Machine: ${m.nproc} CPUs, ${m.cpu}; Node ${m.node}. Load: ${load}`;
+    const text = kind === 'cpu'
+      ? `${head} The profile covers the whole process life, warm-up included.\n\n${toMarkdown(summarize(json, 15), 15)}`
+      : `${head}\n\n${heapSummary.toMarkdown(heapSummary.summarize(json, 20), 20, opts.heapInterval)}`;
+    const keep = path.join(opts.out, `latest${ext}`);
     fs.mkdirSync(opts.out, { recursive: true });
     fs.copyFileSync(path.join(dir, file), keep);
     return { text, keep };
@@ -815,12 +863,15 @@ async function main() {
     process.exit(1);
   }
   const tools = ensureTools(opts);
-  if (opts.profile) {
-    if (opts.waitQuiet > 0) await waitQuiet(opts.waitQuiet);
-    const { text, keep } = await profile(opts, tools);
-    process.stdout.write(text + '\n');
-    if (!opts.smoke) fs.writeFileSync(path.join(opts.out, 'profile-latest.md'), text);
-    process.stderr.write(`bench: profile kept at ${path.relative(process.cwd(), keep)} (open it in Chrome DevTools → Performance)\n`);
+  if (opts.profile || opts.heapProf) {
+    for (const kind of ['cpu', 'heap']) {
+      if (!(kind === 'cpu' ? opts.profile : opts.heapProf)) continue;
+      if (opts.waitQuiet > 0) await waitQuiet(opts.waitQuiet);
+      const { text, keep } = await profile(opts, tools, kind);
+      process.stdout.write(text + '\n');
+      if (!opts.smoke) fs.writeFileSync(path.join(opts.out, kind === 'cpu' ? 'profile-latest.md' : 'heap-profile-latest.md'), text);
+      process.stderr.write(`bench: profile kept at ${path.relative(process.cwd(), keep)} (open it in Chrome DevTools → ${kind === 'cpu' ? 'Performance' : 'Memory'})\n`);
+    }
     return;
   }
   const text = await benchmark(opts, tools);
