@@ -4,7 +4,8 @@
 // being one correlation scope.
 import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import WebSocket, { RawData, WebSocketServer } from 'ws';
+import type WebSocket from 'ws';
+import type { RawData, WebSocketServer } from 'ws';
 import type { Config } from '../config';
 import { ProxyError, upstreamError } from '../errors';
 import type { Logger } from '../log';
@@ -20,11 +21,14 @@ const HIGH_WATER = 1 << 20;
 const OWN_HANDSHAKE = /^sec-websocket-(?:key|version|extensions|protocol)$/;
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 
+let wsModule: typeof import('ws') | null = null;
+const ws = (): typeof import('ws') => (wsModule ??= require('ws') as typeof import('ws'));
+
 interface Bridge { readonly client: WebSocket; readonly upstream: WebSocket; readonly ch: Channel | null; done: boolean }
 
 export class WebSocketBridge {
   private readonly origin: URL;
-  private readonly wss: WebSocketServer;
+  private server: WebSocketServer | null = null;
   /** The upstream's 101 for each client handshake in progress: its subprotocol and headers are the client's. */
   private readonly accepted = new WeakMap<IncomingMessage, { protocol: string; headers: string[] }>();
   private readonly bridges = new Set<Bridge>();
@@ -39,12 +43,18 @@ export class WebSocketBridge {
     private readonly stats: ProxyCounters,
   ) {
     this.origin = new URL(`${config.upstream.protocol === 'https:' ? 'wss:' : 'ws:'}//${config.upstream.host}`);
+  }
+
+  /** Made at the first upgrade: most deployments never see one, and `ws` costs idle memory. */
+  private get wss(): WebSocketServer {
+    if (this.server) return this.server;
     // autoPong off on both sides: pings are forwarded and the far peer's own pong comes back.
-    this.wss = new WebSocketServer({
+    const server = new (ws().WebSocketServer)({
       noServer: true, perMessageDeflate: false, clientTracking: false, autoPong: false,
       handleProtocols: (_offered, req) => this.accepted.get(req)?.protocol || false,
     });
-    this.wss.on('headers', (lines, req) => lines.push(...(this.accepted.get(req)?.headers ?? [])));
+    server.on('headers', (lines, req) => lines.push(...(this.accepted.get(req)?.headers ?? [])));
+    return (this.server = server);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -55,7 +65,7 @@ export class WebSocketBridge {
     let upstream: WebSocket;
     const bare = path.split('?')[0]; // for logs: a query string may carry keys or tokens
     try {
-      upstream = new WebSocket(upstreamUrl(this.origin, path), protocolsOf(req), {
+      upstream = new (ws())(upstreamUrl(this.origin, path), protocolsOf(req), {
         headers: this.forwardedHeaders(req), perMessageDeflate: false, autoPong: false, followRedirects: false,
       });
     } catch {
@@ -167,7 +177,7 @@ export class WebSocketBridge {
     from.on('message', (data: RawData, isBinary) => {
       // Once `to` is closing nothing more can reach it; ws would count a late send as buffered
       // forever, which would pause `from` for good.
-      if (to.readyState !== WebSocket.OPEN) return;
+      if (to.readyState !== to.OPEN) return;
       const buf = data as Buffer; // binaryType is 'nodebuffer'
       let out: Buffer | string = buf;
       if (tap && !isBinary && buf.length <= this.config.maxBodyBytes) {
@@ -178,8 +188,8 @@ export class WebSocketBridge {
       to.send(out, { binary: isBinary }, drained);
       if (to.bufferedAmount > HIGH_WATER) from.pause();
     });
-    from.on('ping', (data) => to.readyState === WebSocket.OPEN && to.ping(data));
-    from.on('pong', (data) => to.readyState === WebSocket.OPEN && to.pong(data));
+    from.on('ping', (data) => to.readyState === to.OPEN && to.ping(data));
+    from.on('pong', (data) => to.readyState === to.OPEN && to.pong(data));
   }
 
   private forwardedHeaders(req: IncomingMessage): Record<string, string | string[]> {
@@ -191,7 +201,7 @@ export class WebSocketBridge {
 
 /** 1005 (no code) goes on as an empty close frame, which the peer reads as 1005 again; 1006 (no close frame) cannot be sent. */
 function mirrorClose(to: WebSocket, code: number, reason: Buffer, abnormal: number, why: string): void {
-  if (to.readyState === WebSocket.CLOSED) return;
+  if (to.readyState === to.CLOSED) return;
   to.resume(); // if backpressure paused it, it must still read the peer's close frame
   if (code === 1005) to.close();
   else if (code === 1006) to.close(abnormal, why);

@@ -2,7 +2,7 @@
 // Prometheus text on the admin port's /metrics and/or OTLP (OTEL_METRICS_EXPORTER). The counters are
 // observed from plain numbers at collection time, so the request path only increments integers.
 import { Attributes, Histogram, ValueType } from '@opentelemetry/api';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -48,7 +48,7 @@ export class Metrics {
   constructor(config: Config, resource: Resource, counters: ProxyCounters) {
     const readers: MetricReader[] = [];
     this.prometheus = config.metricsExporters.includes('prometheus')
-      ? new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
+      ? new (require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus')).PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
       : null;
     if (this.prometheus) readers.push(this.prometheus);
     if (config.metricsExporters.includes('otlp')) {

@@ -3,17 +3,22 @@ import {
   Context, Link, ROOT_CONTEXT, TextMapGetter, TextMapPropagator, TextMapSetter, isSpanContextValid, trace,
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { B3InjectEncoding, B3Propagator } from '@opentelemetry/propagator-b3';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Propagator } from '../config';
 import { TRACE_META_KEYS, TraceFields } from '../jsonrpc/inject';
+
+/** Loaded only when named: most deployments use W3C alone. */
+function b3(single: boolean): TextMapPropagator {
+  const { B3InjectEncoding, B3Propagator } = require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');
+  return new B3Propagator({ injectEncoding: single ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER });
+}
 
 export function createPropagator(names: readonly Propagator[]): TextMapPropagator {
   const byName: Record<Propagator, () => TextMapPropagator> = {
     tracecontext: () => new W3CTraceContextPropagator(),
     baggage: () => new W3CBaggagePropagator(),
-    b3: () => new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }),
-    b3multi: () => new B3Propagator({ injectEncoding: B3InjectEncoding.MULTI_HEADER }),
+    b3: () => b3(true),
+    b3multi: () => b3(false),
   };
   return new CompositePropagator({ propagators: names.map((n) => byName[n]()) });
 }
