@@ -10,7 +10,8 @@ const HOP_BY_HOP = new Set([
 
 /** Names a `Connection` header lists are hop-by-hop too. */
 function connectionListed(value: string | string[] | undefined): Set<string> | null {
-  if (!value) return null;
+  // The usual values name only hop-by-hop headers already dropped: no list to build per request.
+  if (!value || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return null;
   const list = (Array.isArray(value) ? value.join(',') : value).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   return list.length ? new Set(list) : null;
 }

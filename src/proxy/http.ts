@@ -149,7 +149,13 @@ class Exchange implements Sink {
     const headers = upstreamHeaders(req, proxy.config.upstream.host, proxy.config.preserveHost);
     const body: Readable | null = hasBody(req) ? req : null;
     if (ch && req.method === 'POST' && body && isJson(req.headers['content-type'])) {
-      readBounded(req, proxy.config.maxBodyBytes).then((read) => this.read(headers, read)).catch((err: unknown) => this.unexpected(err));
+      readBounded(req, proxy.config.maxBodyBytes, (read) => {
+        try {
+          this.read(headers, read);
+        } catch (err) {
+          this.unexpected(err);
+        }
+      });
     } else {
       this.send(headers, body);
     }

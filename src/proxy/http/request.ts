@@ -10,41 +10,42 @@ export function hasBody(req: IncomingMessage): boolean {
   return (len !== undefined && len !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-/** Reads a request body up to `max` bytes; past that, a stream of all of it. */
-export function readBounded(req: IncomingMessage, max: number): Promise<BoundedRead> {
+/**
+ * Reads a request body up to `max` bytes; past that, a stream of all of it. A callback, not a
+ * promise: this runs for every traced request.
+ */
+export function readBounded(req: IncomingMessage, max: number, done: (read: BoundedRead) => void): void {
   const declared = Number(req.headers['content-length']);
-  if (declared > max) return Promise.resolve({ complete: false, stream: req });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      chunks.push(c);
-      if (size > max) {
-        cleanup();
-        req.pause();
-        resolve({ complete: false, stream: Readable.from(replay(chunks, req)) });
-      }
-    };
-    const onEnd = () => {
+  if (declared > max) return done({ complete: false, stream: req });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (c: Buffer) => {
+    size += c.length;
+    chunks.push(c);
+    if (size > max) {
       cleanup();
-      resolve({ complete: true, buf: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
-    };
-    const onAbort = () => {
-      cleanup();
-      resolve('aborted');
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('aborted', onAbort);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('aborted', onAbort);
-  });
+      req.pause();
+      done({ complete: false, stream: Readable.from(replay(chunks, req)) });
+    }
+  };
+  const onEnd = () => {
+    cleanup();
+    done({ complete: true, buf: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size) });
+  };
+  const onAbort = () => {
+    cleanup();
+    done('aborted');
+  };
+  const cleanup = () => {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onAbort);
+    req.off('aborted', onAbort);
+  };
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('error', onAbort);
+  req.on('aborted', onAbort);
 }
 
 async function* replay(head: Buffer[], rest: IncomingMessage): AsyncGenerator<Buffer> {
