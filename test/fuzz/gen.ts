@@ -113,10 +113,13 @@ function message(client: number, n: number, id: string | null, m: MsgSpec): Msg 
 
 /** A client's steps: single messages and batches, ids unique within the client (others reuse them). */
 function plan(client: number, batch: boolean, msgs: MsgSpec[]): ClientPlan {
+  // Unique as the peers read them, not as text: "\/" and "/" are the same id.
   const seen = new Set<string>();
+  const key = (raw: string) => (raw.startsWith('"') ? `s${JSON.parse(raw) as string}` : `n${raw}`);
   const built = msgs.map((m, n) => {
-    const id = m.isNote ? null : seen.has(m.id) ? `${m.id.startsWith('"') ? `"${n}"` : n + 5000}` : m.id;
-    if (id !== null) seen.add(id);
+    let id = m.isNote ? null : m.id;
+    for (let k = 0; id !== null && seen.has(key(id)); k++) id = m.id.startsWith('"') ? `"${n}-${k}"` : String(n + 5000 + 1000 * k);
+    if (id !== null) seen.add(key(id));
     return message(client, n, id, m);
   });
   const steps: Step[] = [];
