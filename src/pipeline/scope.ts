@@ -14,6 +14,12 @@ export class Scope {
    */
   client?: Attributes;
 
+  /**
+   * The correlator's pending entries in this scope (correlator.ts), or null. Held by the scope,
+   * not in a table keyed by scopes, so an exchange's entries live and die with it.
+   */
+  pending: Map<string, unknown> | null = null;
+
   private constructor(
     readonly transport: Transport,
     /** connection: a WebSocket or stdio connection; exchange: one HTTP request; session: issued by the upstream. */
