@@ -81,4 +81,4 @@ EXPOSE 8080 9464
 # No curl in the image: node asks the admin port. Kubernetes ignores HEALTHCHECK and uses its probes.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MCP_TRACE_PROXY_ADMIN_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/usr/local/bin/tini", "--", "node", "--max-semi-space-size=1", "/app/dist/cli.js"]
+ENTRYPOINT ["/usr/local/bin/tini", "--", "node", "/app/dist/cli.js"]

@@ -8,6 +8,7 @@ import { createTelemetry } from './tracing/sdk';
 import { createTap } from './pipeline/create';
 import { startAdmin } from './admin';
 import { VERSION } from './version';
+import { letYoungGenerationGrow } from './heap';
 
 const EXIT_CONFIG = 2;
 
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   if (config.stdio) return runStdioMode(config, log);
   const telemetry = createTelemetry(config, log);
   const proxy = await startServer(config, log, telemetry);
+  letYoungGenerationGrow();
   const endpoint = `${proxy.url}${config.upstream.pathname === '/' ? '' : config.upstream.pathname}`;
   log.info(`mcp-trace-proxy ${VERSION} listening`, {
     url: endpoint,
