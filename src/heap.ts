@@ -4,7 +4,7 @@
 // The young generation: V8 lets each semi-space grow to 16 MB under load. At start-up it is held
 // at its initial 1 MB, so the garbage of loading modules does not leave a large young generation
 // behind (idle RSS). Once the proxy is up it may grow to 8 MB: smaller, and scavenges are so
-// frequent that their fixed cost shows (100 % tracing: ~107 against ~90 CPU µs/request); larger
+// frequent that their fixed cost shows (100 % tracing: ~107 against ~95 CPU µs/request); larger
 // costs 10 MB more peak RSS for no CPU (bench/README.md). `--max-semi-space-size` is read only at
 // start-up; the growth factor is read at each growth, so growth is stopped by setting it to 1.
 import { PerformanceObserver } from 'node:perf_hooks';
