@@ -17,18 +17,23 @@ export function tuneHeap(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-/** Once serving: the young generation may grow to two 8 MB semi-spaces, then no further. */
+/**
+ * Once serving: the young generation may grow to two 8 MB semi-spaces, and no further. Checked
+ * after every GC, not once: V8 shrinks the young generation when allocation slows (an idle
+ * spell), and it must be able to grow back when load returns. A semi-space at most doubles per
+ * scavenge, and scavenges are many requests apart, so the cap holds to within one step.
+ */
 export function letYoungGenerationGrow(): void {
   const cap = 2 * MAX_SEMI_SPACE_MB * 2 ** 20;
-  // Checked after each GC: a semi-space at most doubles per scavenge, and scavenges are many
-  // requests apart, so the cap holds to within one step.
-  const gcs = new PerformanceObserver(() => {
-    if (youngGenerationBytes() < cap) return;
-    setFlagsFromString('--semi-space-growth-factor=1');
-    gcs.disconnect();
-  });
-  setFlagsFromString('--semi-space-growth-factor=2');
-  gcs.observe({ entryTypes: ['gc'] });
+  let growing = false;
+  const apply = () => {
+    const grow = youngGenerationBytes() < cap;
+    if (grow === growing) return;
+    growing = grow;
+    setFlagsFromString(`--semi-space-growth-factor=${grow ? 2 : 1}`);
+  };
+  new PerformanceObserver(apply).observe({ entryTypes: ['gc'] });
+  apply();
 }
 
 export function youngGenerationBytes(): number {
