@@ -1,6 +1,7 @@
 // Back-pressure, written once: a write that fills the destination pauses the source until it drains.
 
-interface Pausable {
+/** A source that back-pressure can pause: a stream, or undici's dispatch controller. */
+export interface Pausable {
   pause(): unknown;
   resume(): unknown;
 }

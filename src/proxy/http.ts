@@ -18,7 +18,8 @@ import { Channel, Tap, isSessionEra } from '../pipeline/tap';
 import type { ProxyCounters } from '../tracing/metrics';
 import { extractHeaders } from '../tracing/propagation';
 import { clientHeaders, connInfo, header, isEventStream, isJson, requestPath, upstreamHeaders } from './headers';
-import { Flow, Forward, Sink, forward } from './http/forward';
+import type { Pausable } from './flow';
+import { Forward, Sink, forward } from './http/forward';
 import { Relay } from './http/relay';
 import { BoundedRead, hasBody, readBounded } from './http/request';
 import { legacySessionId } from './legacy-sse';
@@ -188,7 +189,7 @@ class Exchange implements Sink {
     forward(proxy.upstream, { path: this.path, method: this.req.method as string, headers, body, headersTimeoutMs: proxy.config.upstreamTimeoutMs }, this.fwd);
   }
 
-  onStart(status: number, headers: IncomingHttpHeaders, flow: Flow): void {
+  onStart(status: number, headers: IncomingHttpHeaders, flow: Pausable): void {
     const { req, ch, proxy } = this;
     const tap = proxy.tap;
     const contentType = header(headers, 'content-type');

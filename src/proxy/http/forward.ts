@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { ProxyError, upstreamError } from '../../errors';
+import type { Pausable } from '../flow';
 
 export interface Outgoing {
   readonly path: string;
@@ -17,15 +18,10 @@ export interface Outgoing {
   readonly headersTimeoutMs: number;
 }
 
-/** Pauses and resumes the upstream body (back-pressure from the client). */
-export interface Flow {
-  pause(): void;
-  resume(): void;
-}
-
 /** Where a forwarded request's outcome goes. Exactly one of onEnd / onFail ends it. */
 export interface Sink {
-  onStart(status: number, headers: IncomingHttpHeaders, flow: Flow): void;
+  /** `flow` pauses and resumes the upstream body (back-pressure from the client). */
+  onStart(status: number, headers: IncomingHttpHeaders, flow: Pausable): void;
   onData(chunk: Buffer): void;
   onEnd(): void;
   /** `started`: the response had begun (status and headers came). `aborted`: our own abort() caused it. */

@@ -4,8 +4,7 @@
 // gateway error.
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { firstEvent } from '../legacy-sse';
-import { writer } from '../flow';
-import type { Flow } from './forward';
+import { Pausable, writer } from '../flow';
 
 /** A GET stream's first event is held at most this long (bytes) looking for a legacy endpoint. */
 const FIRST_EVENT_MAX = 64 * 1024;
@@ -31,7 +30,7 @@ export class Relay {
   private held: Buffer | null;
   private readonly write: (chunk: Buffer) => void;
 
-  constructor(private readonly res: ServerResponse, private readonly o: RelayOptions, flow: Flow) {
+  constructor(private readonly res: ServerResponse, private readonly o: RelayOptions, flow: Pausable) {
     this.write = writer(flow, res);
     this.held = o.endpoint ? EMPTY : null;
     if (o.eventStream) {
