@@ -2,7 +2,7 @@
 // /healthz (alive), /readyz (ready for traffic), /metrics (Prometheus), and the live view when on.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config';
+import type { Config } from './cli/config';
 import type { Telemetry } from './tracing/sdk';
 import { uiHandler } from './ui/handler';
 

@@ -4,4 +4,4 @@
 import { tuneHeap } from './heap';
 
 tuneHeap();
-(require('./command') as typeof import('./command')).run();
+(require('./cli/command') as typeof import('./cli/command')).run();

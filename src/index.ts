@@ -1,14 +1,14 @@
 // Programmatic entry: createProxy(config) starts a proxy and returns a handle to stop it.
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { ConfigInput, configFrom } from './config';
+import { ConfigInput, configFrom } from './cli/config';
 import { Logger, createLogger } from './log';
 import { RunningProxy, startServer } from './server';
 import { createTelemetry } from './tracing/sdk';
 
-export type { Config, ConfigInput } from './config';
+export type { Config, ConfigInput } from './cli/config';
 export type { RunningProxy } from './server';
 export { ConfigError, ProxyError } from './errors';
-export { configFrom, parseConfig } from './config';
+export { configFrom, parseConfig } from './cli/config';
 
 export interface ProxyOptions {
   /** Replace the exporters chosen by config (e.g. an in-memory exporter in tests). */

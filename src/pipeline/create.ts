@@ -1,5 +1,5 @@
 // The tap for a config: its tracing, its injection rule, its bounds.
-import type { Config } from '../config';
+import type { Config } from '../cli/config';
 import type { Logger } from '../log';
 import type { Telemetry } from '../tracing/sdk';
 import { createTracing } from '../tracing/spans';

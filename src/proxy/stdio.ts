@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import type { Config } from '../config';
+import type { Config } from '../cli/config';
 import type { Logger } from '../log';
 import { LineSplitter } from '../pipeline/lines';
 import { Scope } from '../pipeline/scope';

@@ -6,7 +6,7 @@ import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { RawData, WebSocketServer } from 'ws';
-import type { Config } from '../config';
+import type { Config } from '../cli/config';
 import { ProxyError, upstreamError } from '../errors';
 import type { Logger } from '../log';
 import { Scope } from '../pipeline/scope';

@@ -6,7 +6,7 @@
 // a process uses one or two of the seven.
 import type { PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
-import type { OtelConfig, OtlpProtocol } from '../otel-config';
+import type { OtelConfig, OtlpProtocol } from '../cli/otel-config';
 
 type Opts = { url?: string };
 

@@ -6,7 +6,7 @@ import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../config';
+import type { Config } from '../cli/config';
 import { VERSION } from '../version';
 import { createOtlpMetricExporter } from './exporters';
 import * as sc from './semconv';

@@ -4,7 +4,7 @@ import {
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Propagator } from '../config';
+import type { Propagator } from '../cli/config';
 import { TRACE_META_KEYS, TraceFields } from '../jsonrpc/inject';
 
 /** Loaded only when named: most deployments use W3C alone. */

@@ -7,7 +7,7 @@ import {
   AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, ReadableSpan,
   Sampler, SpanExporter, SpanProcessor, TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
-import type { Config } from '../config';
+import type { Config } from '../cli/config';
 import { Logger, rateLimited } from '../log';
 import { VERSION } from '../version';
 import { createOtlpSpanExporter, createZipkinExporter } from './exporters';

@@ -2,7 +2,7 @@
 // response, a cancellation, an abort or an expiry arrive in. Correlation is not here: the tap
 // (src/pipeline/tap.ts) finds the operation a message belongs to.
 import { Attributes, Context, Link, Span, SpanKind, SpanStatusCode, TextMapPropagator, TraceFlags, Tracer, trace } from '@opentelemetry/api';
-import type { Config } from '../config';
+import type { Config } from '../cli/config';
 import type { Logger } from '../log';
 import type { Telemetry } from './sdk';
 import { RpcMessage, metaOf } from '../jsonrpc/parse';

@@ -6,7 +6,7 @@ import { connectClient } from '../helpers/mcp-client';
 import { TestServer, startTestServer } from '../helpers/mcp-test-server';
 import { TracedProxy, startProxy } from '../helpers/proxy';
 import { parsePrometheus } from '../helpers/prometheus';
-import type { Config } from '../../src/config';
+import type { Config } from '../../src/cli/config';
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const CLAIMS = { sub: 'user-42', org: { id: 'acme-org' }, email: 'ada@example.com', scope: 'secret-scope' };

@@ -2,7 +2,7 @@
 import { connectClient } from '../helpers/mcp-client';
 import { TestServer, startTestServer } from '../helpers/mcp-test-server';
 import { TracedProxy, startProxy } from '../helpers/proxy';
-import { configFrom } from '../../src/config';
+import { configFrom } from '../../src/cli/config';
 import * as sc from '../../src/tracing/semconv';
 
 let server: TestServer;

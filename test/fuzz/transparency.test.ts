@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { configFrom } from '../../src/config';
+import { configFrom } from '../../src/cli/config';
 import { createTap } from '../../src/pipeline/create';
 import { runStdio } from '../../src/proxy/stdio';
 import { createTelemetry } from '../../src/tracing/sdk';

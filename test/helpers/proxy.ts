@@ -2,7 +2,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { createProxy } from '../../src/index';
-import type { Config } from '../../src/config';
+import type { Config } from '../../src/cli/config';
 import type { Logger } from '../../src/log';
 import type { RunningProxy } from '../../src/server';
 

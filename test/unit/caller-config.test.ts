@@ -1,5 +1,5 @@
 // The attribution and keep options: repeatable flags, the environment's comma lists, cross-checks.
-import { Config, parseConfig } from '../../src/config';
+import { Config, parseConfig } from '../../src/cli/config';
 import { ConfigError } from '../../src/errors';
 
 const U = ['--upstream', 'http://127.0.0.1:3001/mcp'];

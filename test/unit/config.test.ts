@@ -1,6 +1,6 @@
-// Unit tests for src/config.ts parseConfig: flags, MCP_TRACE_PROXY_* variables, OTEL_* variables,
+// Unit tests for src/cli/config.ts parseConfig: flags, MCP_TRACE_PROXY_* variables, OTEL_* variables,
 // and the errors a user sees for bad values.
-import { Config, OPTIONS, configFrom, envName, parseConfig } from '../../src/config';
+import { Config, OPTIONS, configFrom, envName, parseConfig } from '../../src/cli/config';
 import { ConfigError } from '../../src/errors';
 
 const UP = 'http://127.0.0.1:3001/mcp';

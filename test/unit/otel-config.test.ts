@@ -1,6 +1,6 @@
 // otelConfig(env): protocols, endpoints per protocol, Zipkin, and the TLS variables.
 import { ConfigError } from '../../src/errors';
-import { otelConfig } from '../../src/otel-config';
+import { otelConfig } from '../../src/cli/otel-config';
 import { makeCerts, TestCerts } from '../helpers/certs';
 
 let certs: TestCerts;

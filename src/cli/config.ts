@@ -1,13 +1,13 @@
 // Config: parsed once from flags and environment into a typed, read-only object.
 // yargs 17 (CommonJS) rather than 18 (ESM-only): the build, jest and `npx` all run CommonJS here.
 import yargs from 'yargs';
-import { ConfigError } from './errors';
-import type { InjectMeta } from './pipeline/tap';
+import { ConfigError } from '../errors';
+import type { InjectMeta } from '../pipeline/tap';
 import { OtelConfig, otelConfig } from './otel-config';
 import { callerOptions } from './caller-config';
 import { ENV_PREFIX, OPTIONS, REPEATABLE, camel, envName, listValue, parseValue } from './options';
-import type { AttributeRule } from './tracing/caller';
-import { DEFAULT_REDACT_KEYS, normalizeKey } from './tracing/redact';
+import type { AttributeRule } from '../tracing/caller';
+import { DEFAULT_REDACT_KEYS, normalizeKey } from '../tracing/redact';
 
 export type { OtelConfig, Propagator, SamplerName, TracesExporter } from './otel-config';
 export { OPTIONS, envName } from './options';

@@ -1,7 +1,7 @@
 // The options table and the parsing of one value by its kind: each throws a ConfigError that names
 // the flag or variable and what it accepts. config.ts turns the values into a Config.
 import { HASH_KEY_ENV } from './caller-config';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 export type Kind = 'url' | 'port' | 'admin-port' | 'string' | 'bool' | 'bytes' | 'duration' | 'duration0' | 'count' | 'list' | 'log-level' | 'log-format' | 'inject-meta'
   | 'header-rules' | 'claim-rules' | 'names';

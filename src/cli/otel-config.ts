@@ -2,7 +2,7 @@
 // A bad value is a ConfigError naming the variable, so a typo exits 2 instead of being ignored.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 export type TracesExporter = 'otlp' | 'console' | 'zipkin';
 /** OTEL_EXPORTER_OTLP_PROTOCOL and its per-signal variants, as the SDK environment specification names them. */

@@ -1,6 +1,6 @@
 // The caller-attribution options, checked together (config.ts parses each value; this file the rules).
-import { ConfigError } from './errors';
-import { parseAttributeNames, parseRules, producedAttributes } from './tracing/caller';
+import { ConfigError } from '../errors';
+import { parseAttributeNames, parseRules, producedAttributes } from '../tracing/caller';
 
 /** The hash key comes from the environment only: a flag would show it in the process list. */
 export const HASH_KEY_ENV = 'MCP_TRACE_PROXY_HASH_KEY';

@@ -1,14 +1,14 @@
 // The command line: with cli.ts, the only file that touches process.argv and process.exit.
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 import { Config, parseConfig } from './config';
-import { Logger, createLogger } from './log';
-import { runStdio } from './proxy/stdio';
-import { startServer } from './server';
-import { createTelemetry } from './tracing/sdk';
-import { createTap } from './pipeline/create';
-import { startAdmin } from './admin';
-import { VERSION } from './version';
-import { letYoungGenerationGrow } from './heap';
+import { Logger, createLogger } from '../log';
+import { runStdio } from '../proxy/stdio';
+import { startServer } from '../server';
+import { createTelemetry } from '../tracing/sdk';
+import { createTap } from '../pipeline/create';
+import { startAdmin } from '../admin';
+import { VERSION } from '../version';
+import { letYoungGenerationGrow } from '../heap';
 
 const EXIT_CONFIG = 2;
 
