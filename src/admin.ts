@@ -2,9 +2,21 @@
 // /healthz (alive), /readyz (ready for traffic), /metrics (Prometheus), and the live view when on.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './cli/config';
-import type { Telemetry } from './tracing/sdk';
-import { uiHandler } from './ui/handler';
+import { LiveView, uiHandler } from './ui/handler';
+
+export interface AdminOptions {
+  readonly adminHost: string;
+  /** null: no admin listener. */
+  readonly adminPort: number | null;
+  /** Extra Host names the live view answers to (besides loopback names). */
+  readonly allowedHosts: readonly string[] | null;
+}
+
+/** What the admin port serves besides health: Prometheus text, and the live view when on. */
+export interface AdminEndpoints {
+  readonly metrics: ((req: http.IncomingMessage, res: http.ServerResponse) => void) | null;
+  readonly view: LiveView | null;
+}
 
 export interface Readiness {
   readonly ok: boolean;
@@ -17,10 +29,11 @@ export interface AdminServer {
 }
 
 /** Starts the admin listener, or returns null with --admin-port off. */
-export async function startAdmin(config: Config, telemetry: Telemetry | null, ready: () => Promise<Readiness> | Readiness): Promise<AdminServer | null> {
+export async function startAdmin(config: AdminOptions, endpoints: AdminEndpoints, ready: () => Promise<Readiness> | Readiness): Promise<AdminServer | null> {
   if (config.adminPort === null) return null;
-  const ui = telemetry?.recent ? uiHandler(telemetry.recent, { allowedHosts: config.allowedHosts ?? [], series: telemetry.series }) : null;
-  const metrics = telemetry?.metrics?.prometheusHandler ?? null;
+  const view = endpoints.view;
+  const ui = view ? uiHandler(view.recent, { allowedHosts: config.allowedHosts ?? [], series: view.series }) : null;
+  const metrics = endpoints.metrics;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return text(res, 200, 'ok\n');

@@ -1,9 +1,9 @@
 // Programmatic entry: createProxy(config) starts a proxy and returns a handle to stop it.
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { startProxy } from './app';
 import { ConfigInput, configFrom } from './cli/config';
 import { Logger, createLogger } from './log';
-import { RunningProxy, startServer } from './server';
-import { createTelemetry } from './tracing/sdk';
+import type { RunningProxy } from './server';
 
 export type { Config, ConfigInput } from './cli/config';
 export type { RunningProxy } from './server';
@@ -20,11 +20,5 @@ export interface ProxyOptions {
 export async function createProxy(config: ConfigInput, options: ProxyOptions = {}): Promise<RunningProxy> {
   const full = configFrom(config);
   const log = options.logger ?? createLogger({ level: full.logLevel, format: full.logFormat ?? undefined, service: full.serviceName });
-  const telemetry = createTelemetry(full, log, options.spanProcessors);
-  try {
-    return await startServer(full, log, telemetry);
-  } catch (err) {
-    await telemetry?.shutdown();
-    throw err;
-  }
+  return startProxy(full, log, options.spanProcessors);
 }

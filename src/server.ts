@@ -3,17 +3,29 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
-import { AdminServer, hostForUrl, listen, startAdmin } from './admin';
-import type { Config } from './cli/config';
+import { AdminOptions, AdminServer, hostForUrl, listen, startAdmin } from './admin';
 import type { Logger } from './log';
-import { createTap } from './pipeline/create';
 import { SessionRegistry } from './pipeline/sessions';
-import { HttpProxy } from './proxy/http/adapter';
-import { WebSocketBridge, refuse } from './proxy/websocket';
+import type { Tap } from './pipeline/tap';
+import { HttpOptions, HttpProxy } from './proxy/http/adapter';
+import { WebSocketBridge, WebSocketOptions, refuse } from './proxy/websocket';
 import { ProxyCounters, newCounters } from './tracing/metrics';
 import type { Telemetry } from './tracing/sdk';
-import * as sc from './tracing/semconv';
+import * as semconv from './tracing/semconv';
+import type { LiveView } from './ui/handler';
 import { allowed } from './proxy/headers';
+
+/** The listeners' options; the proxy's and the admin port's are parts of it. */
+export interface ServerOptions extends HttpOptions, WebSocketOptions, AdminOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Host / Origin allow-lists (lower case); null: no check by the proxy. */
+  readonly allowedHosts: readonly string[] | null;
+  readonly allowedOrigins: readonly string[] | null;
+  /** At shutdown, answer /readyz 503 this long before closing the listener. */
+  readonly drainDelayMs: number;
+  readonly shutdownGraceMs: number;
+}
 
 export interface RunningProxy {
   /** e.g. http://127.0.0.1:8080 */
@@ -30,21 +42,23 @@ const READY_CHECK_TIMEOUT_MS = 1000;
 const SESSION_IDLE_MS = 30 * 60_000;
 const MAX_TRACKED_SESSIONS = 100_000;
 
-export async function startServer(config: Config, log: Logger, telemetry: Telemetry | null): Promise<RunningProxy> {
+/** `traced`: null with tracing off (forwarding only). */
+export async function startServer(config: ServerOptions, log: Logger, traced: { telemetry: Telemetry; tap: Tap } | null, view: LiveView | null): Promise<RunningProxy> {
   const upstream = new Pool(config.upstream.origin, {
     keepAliveTimeout: 30_000,
     headersTimeout: config.upstreamTimeoutMs,
     bodyTimeout: 0,
     connectTimeout: Math.min(config.upstreamTimeoutMs, 10_000),
   });
+  const telemetry = traced?.telemetry ?? null;
+  const tap = traced?.tap ?? null;
   const stats = telemetry?.counters ?? newCounters();
   const metrics = telemetry?.metrics ?? null;
-  const tap = telemetry ? createTap(telemetry, config, log) : null;
-  const sessions = telemetry
+  const sessions = tap
     ? new SessionRegistry(SESSION_IDLE_MS, MAX_TRACKED_SESSIONS,
       (seconds, scope) => {
-        metrics?.session(seconds, { [sc.ATTR_NETWORK_TRANSPORT]: 'tcp', [sc.ATTR_NETWORK_PROTOCOL_NAME]: 'http' });
-        tap?.close(scope, 'no_response');
+        metrics?.session(seconds, { [semconv.ATTR_NETWORK_TRANSPORT]: 'tcp', [semconv.ATTR_NETWORK_PROTOCOL_NAME]: 'http' });
+        tap.close(scope, 'upstream_gone');
       },
       (n) => (stats.activeSessions = n))
     : null;
@@ -83,7 +97,7 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
   await listen(server, config.port, config.host);
   let admin: AdminServer | null;
   try {
-    admin = await startAdmin(config, telemetry, async () => {
+    admin = await startAdmin(config, { metrics: metrics?.prometheusHandler ?? null, view }, async () => {
       if (shuttingDown) return { ok: false, reason: 'shutting down' };
       return (await upstreamReachable(config.upstream)) ? { ok: true } : { ok: false, reason: `upstream ${config.upstream.host} unreachable` };
     });

@@ -1,12 +1,9 @@
-// The command line: with cli.ts, the only file that touches process.argv and process.exit.
+// The command line: with cli.ts, the only file that touches process.argv and process.exit. It
+// parses once (config.ts) and hands the Config to the composition root (app.ts).
+import { runStdioMode, startProxy } from '../app';
 import { ConfigError } from '../errors';
 import { Config, parseConfig } from './config';
 import { Logger, createLogger } from '../log';
-import { runStdio } from '../proxy/stdio';
-import { startServer } from '../server';
-import { createTelemetry } from '../tracing/sdk';
-import { createTap } from '../pipeline/create';
-import { startAdmin } from '../admin';
 import { VERSION } from '../version';
 import { letYoungGenerationGrow } from '../heap';
 
@@ -29,9 +26,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const config = parsed.config;
   const log = createLogger({ level: config.logLevel, format: config.logFormat ?? undefined, service: config.serviceName });
-  if (config.stdio) return runStdioMode(config, log);
-  const telemetry = createTelemetry(config, log);
-  const proxy = await startServer(config, log, telemetry);
+  if (config.stdio) return runStdio(config, log);
+  const proxy = await startProxy(config, log);
   letYoungGenerationGrow();
   const endpoint = `${proxy.url}${config.upstream.pathname === '/' ? '' : config.upstream.pathname}`;
   log.info(`mcp-trace-proxy ${VERSION} listening`, {
@@ -72,41 +68,16 @@ function tracesSummary(config: Config): string {
   return config.tracesExporters.map((e) => (e === 'otlp' ? otlp : e === 'zipkin' ? `zipkin ${safeUrl(config.zipkinUrl)}` : 'console')).join(', ');
 }
 
-/**
- * --stdio: stdout is the MCP channel, so everything the proxy says goes to stderr (the logger's).
- * Runs until the server process exits and returns its exit code.
- */
-async function runStdioMode(config: Config, log: Logger): Promise<number> {
+/** --stdio: runs until the server process exits, and returns its exit code. */
+function runStdio(config: Config, log: Logger): Promise<number> {
   const stdio = config.stdio as NonNullable<Config['stdio']>;
-  let running = true;
-  const telemetry = createTelemetry(config, log);
-  // Started before the child, so a busy port exits 1 without leaving a server process behind.
-  const admin = await startAdmin(config, telemetry, () => (running ? { ok: true } : { ok: false, reason: 'server process exited' }));
-  const tap = telemetry ? createTap(telemetry, config, log) : null;
-  const run = runStdio(config, tap, log);
-  const onSignal = (sig: NodeJS.Signals) => run.signal(sig);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  log.info(`mcp-trace-proxy ${VERSION} wrapping a stdio server`, {
+  return runStdioMode(config, log, (adminUrl) => log.info(`mcp-trace-proxy ${VERSION} wrapping a stdio server`, {
     // The arguments may carry keys or tokens: only the command and how many arguments it has.
     command: stdio.command,
     args: stdio.args.length,
-    admin: admin?.url ?? 'off',
+    admin: adminUrl ?? 'off',
     traces: tracesSummary(config),
-  });
-
-  const code = await run.exit;
-  running = false;
-  tap?.shutdown();
-  try {
-    await telemetry?.shutdown(); // flushes the span queue
-  } catch (err) {
-    log.warn('could not flush spans at exit', { error: (err as Error).message });
-  }
-  await admin?.close();
-  process.off('SIGTERM', onSignal);
-  process.off('SIGINT', onSignal);
-  return code;
+  }));
 }
 
 /** Runs the command line of this process. */

@@ -4,13 +4,11 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
 
-export type TracesExporter = 'otlp' | 'console' | 'zipkin';
-/** OTEL_EXPORTER_OTLP_PROTOCOL and its per-signal variants, as the SDK environment specification names them. */
-export type OtlpProtocol = 'grpc' | 'http/protobuf' | 'http/json';
-export type Propagator = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
-export type SamplerName =
-  | 'always_on' | 'always_off' | 'traceidratio'
-  | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+import type { OtlpProtocol, TracesExporter } from '../tracing/exporters';
+import type { Propagator } from '../tracing/propagation';
+import type { SamplerName } from '../tracing/sdk';
+
+export type { OtlpProtocol, Propagator, SamplerName, TracesExporter };
 
 /** What the OTEL_* variables configure; part of Config. */
 export interface OtelConfig {

@@ -6,7 +6,6 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { isUtf8 } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import type { Config } from '../cli/config';
 import type { Logger } from '../log';
 import { LineSplitter } from '../pipeline/lines';
 import { Scope } from '../pipeline/scope';
@@ -45,9 +44,19 @@ function signalExitCode(sig: NodeJS.Signals | null): number {
   return n ? 128 + n : 1;
 }
 
-export function runStdio(config: Config, tap: Tap | null, log: Logger, io?: Io): StdioRun {
-  if (!config.stdio) throw new Error('runStdio needs config.stdio');
-  const { command, args } = config.stdio;
+/** What the stdio adapter needs to know, from the composition root. */
+export interface StdioOptions {
+  /** The server command to run, and its arguments. */
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Lines up to this size pass through the tap; longer ones are only relayed. */
+  readonly maxBodyBytes: number;
+  /** How long the server may take to exit after a signal before it is killed. */
+  readonly shutdownGraceMs: number;
+}
+
+export function runStdio(config: StdioOptions, tap: Tap | null, log: Logger, io?: Io): StdioRun {
+  const { command, args } = config;
   const stdin = (io?.stdin ?? process.stdin) as NodeJS.ReadableStream & { destroy?: () => void };
   const stdout = io?.stdout ?? process.stdout;
   // The session era is learned from the initialize response the tap sees.
@@ -183,7 +192,7 @@ export function runStdio(config: Config, tap: Tap | null, log: Logger, io?: Io):
     releaseStdin();
     childOut.destroy();
     childIn.destroy();
-    if (ch) tap?.close(ch.scope, 'no_response');
+    if (ch) tap?.close(ch.scope, 'upstream_gone');
     await flush();
     stdout.off('error', onStdoutError);
     resolveExit(code);

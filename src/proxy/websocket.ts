@@ -6,7 +6,6 @@ import { IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { RawData, WebSocketServer } from 'ws';
-import type { Config } from '../cli/config';
 import { ProxyError, upstreamError } from '../errors';
 import type { Logger } from '../log';
 import { Scope } from '../pipeline/scope';
@@ -24,6 +23,16 @@ const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
 let wsModule: typeof import('ws') | null = null;
 const ws = (): typeof import('ws') => (wsModule ??= require('ws') as typeof import('ws'));
 
+/** What the WebSocket bridge needs to know, from the composition root. */
+export interface WebSocketOptions {
+  readonly upstream: URL;
+  readonly preserveHost: boolean;
+  /** Text frames up to this size pass through the tap; larger ones are only relayed. */
+  readonly maxBodyBytes: number;
+  /** For the upstream's handshake. */
+  readonly upstreamTimeoutMs: number;
+}
+
 interface Bridge { readonly client: WebSocket; readonly upstream: WebSocket; readonly ch: Channel | null; done: boolean }
 
 export class WebSocketBridge {
@@ -37,7 +46,7 @@ export class WebSocketBridge {
   private closed = false;
 
   constructor(
-    readonly config: Config,
+    readonly config: WebSocketOptions,
     readonly tap: Tap | null,
     readonly log: Logger,
     private readonly stats: ProxyCounters,
@@ -122,7 +131,7 @@ export class WebSocketBridge {
     this.closed = true;
     for (const abort of [...this.connecting]) abort();
     for (const b of [...this.bridges]) {
-      this.finish(b, 'shutdown');
+      this.finish(b, 'shut_down');
       for (const ws of [b.client, b.upstream]) {
         ws.resume(); // a side paused by backpressure must still read the peer's close frame
         ws.close(1001, 'going away');
@@ -145,11 +154,11 @@ export class WebSocketBridge {
     this.relay(client, upstream, tap && ch && ((text) => tap.fromClient(ch, text)));
     this.relay(upstream, client, tap && ch && ((text) => (tap.fromServer(ch, text), null)));
     client.on('close', (code, reason) => {
-      this.finish(b, 'client_abort');
+      this.finish(b, 'client_gone');
       mirrorClose(upstream, code, reason, 1001, 'client went away');
     });
     upstream.on('close', (code, reason) => {
-      this.finish(b, 'no_response');
+      this.finish(b, 'upstream_gone');
       mirrorClose(client, code, reason, 1011, 'upstream closed abnormally');
     });
     // An error is always followed by 'close', which mirrors it; here it is only noted.
@@ -158,7 +167,7 @@ export class WebSocketBridge {
   }
 
   /** The first side to close decides why the still-open operations got no response. */
-  private finish(b: Bridge, why: 'client_abort' | 'no_response' | 'shutdown'): void {
+  private finish(b: Bridge, why: 'client_gone' | 'upstream_gone' | 'shut_down'): void {
     if (b.done) return;
     b.done = true;
     this.stats.openStreams--;

@@ -6,9 +6,8 @@ import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Config } from '../cli/config';
 import { VERSION } from '../version';
-import { createOtlpMetricExporter } from './exporters';
+import { OtlpProtocol, createOtlpMetricExporter } from './exporters';
 import * as sc from './semconv';
 
 /** Plain counters the proxy increments; read only when metrics are collected. */
@@ -38,6 +37,13 @@ export function newCounters(): ProxyCounters {
   };
 }
 
+export interface MetricsOptions {
+  readonly metricsExporters: readonly ('prometheus' | 'otlp')[];
+  readonly metricsProtocol: OtlpProtocol;
+  readonly otlpMetricsUrl: string | null;
+  readonly metricExportIntervalMs: number;
+}
+
 export class Metrics {
   readonly provider: MeterProvider;
   private readonly prometheus: PrometheusExporter | null;
@@ -45,7 +51,7 @@ export class Metrics {
   private readonly clientOps: Histogram;
   private readonly sessions: Histogram;
 
-  constructor(config: Config, resource: Resource, counters: ProxyCounters) {
+  constructor(config: MetricsOptions, resource: Resource, counters: ProxyCounters) {
     const readers: MetricReader[] = [];
     this.prometheus = config.metricsExporters.includes('prometheus')
       ? new (require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus')).PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })

@@ -4,10 +4,11 @@ import {
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Propagator } from '../cli/config';
 import { TRACE_META_KEYS, TraceFields } from '../jsonrpc/inject';
 
 /** Loaded only when named: most deployments use W3C alone. */
+export type Propagator = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
+
 function b3(single: boolean): TextMapPropagator {
   const { B3InjectEncoding, B3Propagator } = require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');
   return new B3Propagator({ injectEncoding: single ? B3InjectEncoding.SINGLE_HEADER : B3InjectEncoding.MULTI_HEADER });

@@ -1,22 +1,44 @@
-// The tracer provider, sampler and exporters, built from Config. No auto-instrumentation is loaded:
-// it would trace the proxy's own upstream calls and inject a second traceparent.
+// The tracer provider, sampler, exporters and the keep stage, built from typed options. No
+// auto-instrumentation is loaded: it would trace the proxy's own upstream calls and inject a second
+// traceparent.
 import { DiagLogLevel, SpanKind, SpanStatusCode, TextMapPropagator, Tracer, diag } from '@opentelemetry/api';
 import { ExportResult, hrTimeToMilliseconds, setGlobalErrorHandler } from '@opentelemetry/core';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { Resource, defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler, AlwaysOnSampler, BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, ReadableSpan,
   Sampler, SpanExporter, SpanProcessor, TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
-import type { Config } from '../cli/config';
 import { Logger, rateLimited } from '../log';
 import { VERSION } from '../version';
-import { createOtlpSpanExporter, createZipkinExporter } from './exporters';
-import { KeepProcessor, KeepSampler } from './keep';
-import { createPropagator } from './propagation';
-import { RecentSpans } from '../ui/recent';
-import { OperationSeries } from '../ui/series';
-import { Metrics, ProxyCounters, newCounters } from './metrics';
+import { OtlpProtocol, TracesExporter, createOtlpSpanExporter, createZipkinExporter } from './exporters';
+import { KeepStage } from './keep';
+import { Propagator, createPropagator } from './propagation';
+import { Metrics, MetricsOptions, ProxyCounters, newCounters } from './metrics';
 import { ATTR_ERROR_TYPE } from './semconv';
+
+export type SamplerName =
+  | 'always_on' | 'always_off' | 'traceidratio'
+  | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+
+export interface TelemetryOptions {
+  readonly serviceName: string;
+  /** Empty: spans are made (for propagation and metrics) but exported nowhere. */
+  readonly tracesExporters: readonly TracesExporter[];
+  readonly tracesProtocol: OtlpProtocol;
+  readonly otlpTracesUrl: string | null;
+  readonly zipkinUrl: string;
+  readonly sampler: SamplerName;
+  readonly samplerArg: number;
+  readonly propagators: readonly Propagator[];
+  /** Export what the head sampler dropped when it fails, or is slower than slowS (null: off). */
+  readonly keep: { readonly errors: boolean; readonly slowS: number | null };
+  /** null: no metrics are recorded (nobody could read them). */
+  readonly metrics: MetricsOptions | null;
+  /** Replace the exporters chosen above (tests pass an in-memory one). */
+  readonly processors?: readonly SpanProcessor[];
+  /** Beside the exporters, e.g. the live view's buffer of recent spans. */
+  readonly extraProcessors?: readonly SpanProcessor[];
+}
 
 export interface Telemetry {
   readonly tracer: Tracer;
@@ -24,15 +46,13 @@ export interface Telemetry {
   /** null when OTEL_METRICS_EXPORTER=none. */
   readonly metrics: Metrics | null;
   readonly counters: ProxyCounters;
-  /** Recent finished spans for the live view, when --ui is on. */
-  readonly recent: RecentSpans | null;
-  /** Per-10-second rates and latencies of every operation, for the live view's chart, when --ui is on. */
-  readonly series: OperationSeries | null;
+  /** null when neither keep-errors nor keep-slow is on, or spans go nowhere. */
+  readonly keep: KeepStage | null;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
-export function createSampler(config: Pick<Config, 'sampler' | 'samplerArg'>): Sampler {
+export function createSampler(config: Pick<TelemetryOptions, 'sampler' | 'samplerArg'>): Sampler {
   switch (config.sampler) {
     case 'always_on': return new AlwaysOnSampler();
     case 'always_off': return new AlwaysOffSampler();
@@ -70,13 +90,13 @@ export function formatSpanLine(s: ReadableSpan): string {
 const REPORT_INTERVAL_MS = 60_000;
 const DEFAULT_EXPORT_BATCH = 128;
 
-/**
- * Builds the SDK. `processors` replaces the exporters chosen by config (tests pass an in-memory one).
- * Returns null when OTEL_SDK_DISABLED=true: the proxy then forwards without tracing.
- */
-export function createTelemetry(config: Config, log: Logger, processors?: SpanProcessor[]): Telemetry | null {
-  if (!config.tracingEnabled) return null;
+/** Records held for a keep decision, in all: far past what open operations need. */
+const MAX_HELD = 4096;
+/** Held records cut attribute values here when OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT is unset. */
+const HELD_VALUE_LENGTH = 4096;
 
+/** Builds the SDK. Tracing off (OTEL_SDK_DISABLED) is the root's choice: it then builds none. */
+export function createTelemetry(o: TelemetryOptions, log: Logger): Telemetry {
   // Export failures and dropped spans reach the log at most once a minute, never the traffic.
   const counters = newCounters();
   const reportExport = rateLimited(REPORT_INTERVAL_MS, (n, msg) => log.warn('span export failing', { failures: n, last_error: msg }));
@@ -90,44 +110,38 @@ export function createTelemetry(config: Config, log: Logger, processors?: SpanPr
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 
-  const spanProcessors = processors ? [...processors] : config.tracesExporters.map((e): SpanProcessor => {
+  const spanProcessors = o.processors ? [...o.processors] : o.tracesExporters.map((e): SpanProcessor => {
     // BatchSpanProcessor: bounded queue (OTEL_BSP_MAX_QUEUE_SIZE), export off the request path.
     // A 512-span batch is serialized in one go on the event loop (about 5 ms here): smaller batches
     // keep that pause off the request tail, unless the operator chose a size.
     if (e === 'otlp' || e === 'zipkin') {
       const queue = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) || 2048;
       const batch = process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ? {} : { maxExportBatchSize: Math.min(DEFAULT_EXPORT_BATCH, queue) };
-      return new BatchSpanProcessor(e === 'otlp' ? createOtlpSpanExporter(config) : createZipkinExporter(config), batch);
+      return new BatchSpanProcessor(e === 'otlp' ? createOtlpSpanExporter(o) : createZipkinExporter(o), batch);
     }
     return new BatchSpanProcessor(new ConsoleLineExporter(), { scheduledDelayMillis: 200 });
   });
+  spanProcessors.push(...(o.extraProcessors ?? []));
 
-  const resource = defaultResource()
+  const resource: Resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
-    .merge(resourceFromAttributes({ 'service.name': config.serviceName, 'service.version': VERSION }));
-  // The live view is fed from the same pipeline, whatever the export settings. It is served on the
-  // admin port: with that off, nobody could see it, so nothing is kept for it.
-  const ui = config.ui && config.adminPort !== null;
-  const recent = ui ? new RecentSpans(config.uiBuffer) : null;
-  if (recent) spanProcessors.push(recent);
-  // Keep-errors/keep-slow: nothing is dropped at start; the keep processor drops what was neither.
-  // With nowhere to export (OTEL_TRACES_EXPORTER=none, no live view), recording would be wasted work.
-  const keep = (config.keepErrors || config.keepSlowMs !== null) && spanProcessors.length > 0;
-  const provider = new NodeTracerProvider({
-    resource,
-    sampler: keep ? new KeepSampler(createSampler(config)) : createSampler(config),
-    spanProcessors: keep ? [new KeepProcessor(spanProcessors, counters)] : spanProcessors,
-  });
-  // Prometheus alone with no admin port: nobody could read the metrics, so none are recorded.
-  const readable = config.metricsExporters.includes('otlp') || config.adminPort !== null;
-  const metrics = config.metricsExporters.length > 0 && readable ? new Metrics(config, resource, counters) : null;
+    .merge(resourceFromAttributes({ 'service.name': o.serviceName, 'service.version': VERSION }));
+  const provider = new NodeTracerProvider({ resource, sampler: createSampler(o), spanProcessors });
+  // With nowhere to export (OTEL_TRACES_EXPORTER=none, no live view), holding records would be wasted work.
+  const keepOn = (o.keep.errors || o.keep.slowS !== null) && spanProcessors.length > 0;
+  const scope = { name: 'mcp-trace-proxy', version: VERSION };
+  const keep = keepOn ? new KeepStage(
+    { ...o.keep, maxHeld: MAX_HELD, maxValueLength: Number(process.env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT) || HELD_VALUE_LENGTH },
+    (span: ReadableSpan) => { for (const p of spanProcessors) p.onEnd(span); },
+    counters, resource, scope,
+  ) : null;
+  const metrics = o.metrics ? new Metrics(o.metrics, resource, counters) : null;
   return {
-    tracer: provider.getTracer('mcp-trace-proxy', VERSION),
-    propagator: createPropagator(config.propagators),
+    tracer: provider.getTracer(scope.name, scope.version),
+    propagator: createPropagator(o.propagators),
     metrics,
     counters,
-    recent,
-    series: ui ? new OperationSeries() : null,
+    keep,
     forceFlush: () => provider.forceFlush(),
     shutdown: async () => {
       await Promise.all([provider.shutdown(), metrics?.shutdown()]);

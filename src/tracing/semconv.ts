@@ -41,10 +41,12 @@ export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo' as const;
 // produce them: the names the README suggests (enduser.id is the general conventions' key).
 export const ATTR_TENANT_ID = 'tenant.id' as const;
 export const ATTR_ENDUSER_ID = 'enduser.id' as const;
-/** On a span the head sampler dropped and the proxy exported anyway: why (`error` or `slow`). */
+/** On a span the head sampler dropped and the proxy exported anyway: why (`error`, `incomplete` or `slow`). */
 export const ATTR_MCP_PROXY_SAMPLING_KEPT = 'mcp_trace_proxy.sampling.kept' as const;
 export const KEPT_ERROR = 'error' as const;
 export const KEPT_SLOW = 'slow' as const;
+/** Kept because it ended without an answer: expired, upstream or client gone, dropped by the bounds, shut down. */
+export const KEPT_INCOMPLETE = 'incomplete' as const;
 
 export const GEN_AI_OPERATION_EXECUTE_TOOL = 'execute_tool' as const;
 export const ERROR_TYPE_TOOL_ERROR = 'tool_error' as const;

@@ -26,6 +26,12 @@ export type UiHandler = ((req: IncomingMessage, res: ServerResponse) => boolean)
   readonly streams: number;
 };
 
+/** The live view's state: recent finished spans, and the rates of every finished operation. */
+export interface LiveView {
+  readonly recent: RecentSpans;
+  readonly series: OperationSeries;
+}
+
 export interface UiHandlerOptions {
   /** The chart's data: rates and latencies of every operation (GET /api/series). */
   series?: OperationSeries | null;

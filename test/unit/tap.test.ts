@@ -6,7 +6,8 @@ import { Scope } from '../../src/pipeline/scope';
 import { InjectMeta, Tap } from '../../src/pipeline/tap';
 import { newCounters } from '../../src/tracing/metrics';
 import { createPropagator } from '../../src/tracing/propagation';
-import { EndedOperation, Tracing } from '../../src/tracing/spans';
+import type { EndedOperation } from '../../src/tracing/lifecycle';
+import { Tracing } from '../../src/tracing/operations';
 import { MetricLabels } from '../../src/tracing/labels';
 
 const conn = { transport: 'tcp' as const, protocolName: 'http' as const };
@@ -21,7 +22,8 @@ function setup(opts: { ttlMs?: number; maxPerScope?: number; maxTotal?: number; 
   const exporter = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const ended: EndedOperation[] = [];
-  const tracing = new Tracing(provider.getTracer('t'), createPropagator(['tracecontext', 'baggage']), new MetricLabels(100), undefined, (op) => ended.push(op));
+  const tracing = new Tracing(provider.getTracer('t'), createPropagator(['tracecontext', 'baggage']), new MetricLabels(100));
+  tracing.onEnded((op) => ended.push(op));
   const counters = newCounters();
   const tap = new Tap(tracing, counters, {
     injectMeta: opts.injectMeta ?? 'auto', maxFrameBytes: 1 << 20,
@@ -158,9 +160,11 @@ describe('the _meta rule', () => {
     expect(JSON.parse(out).params._meta).toMatchObject({ baggage: 'k=v', x: 1 });
   });
 
-  test('auto: session-era exchanges get a new _meta', () => {
+  test('auto: session-era exchanges get a new _meta, except on initialize itself (the server has not chosen its revision)', () => {
     const { tap } = setup();
-    expect(JSON.parse(tap.fromClient(http(tap, Scope.exchange('http'), true), bare)!).params._meta.traceparent).toMatch(/^00-/);
+    const list = '{"jsonrpc":"2.0","id":2,"method":"tools/list"}';
+    expect(JSON.parse(tap.fromClient(http(tap, Scope.exchange('http'), true), list)!).params._meta.traceparent).toMatch(/^00-/);
+    expect(tap.fromClient(http(tap, Scope.exchange('http'), true), bare)).toBe(bare);
   });
 
   test('always creates, never touches nothing', () => {

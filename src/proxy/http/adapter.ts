@@ -6,7 +6,6 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Config } from '../../cli/config';
 import { ProxyError } from '../../errors';
 import { errorBody } from '../../jsonrpc/parse';
 import type { Logger } from '../../log';
@@ -24,12 +23,24 @@ import { Relay } from './relay';
 import { BoundedRead, hasBody, readBounded } from './request';
 import { legacySessionId } from '../legacy-sse';
 
+/** What the HTTP adapter needs to know, from the composition root. */
+export interface HttpOptions {
+  readonly upstream: URL;
+  /** Send the client's Host upstream instead of the upstream's own. */
+  readonly preserveHost: boolean;
+  /** Bodies up to this size are read whole for the tap; larger ones pass untouched. */
+  readonly maxBodyBytes: number;
+  readonly upstreamTimeoutMs: number;
+  /** Add a W3C `traceresponse` header naming the operation's trace. */
+  readonly traceResponse: boolean;
+}
+
 export class HttpProxy {
   /** Open GET streams: they never end by themselves, so shutdown ends them. */
   private readonly streams = new Set<Exchange>();
 
   constructor(
-    readonly config: Config,
+    readonly config: HttpOptions,
     readonly upstream: Dispatcher,
     readonly tap: Tap | null,
     readonly sessions: SessionRegistry | null,
@@ -65,12 +76,15 @@ export class HttpProxy {
   private channel(req: IncomingMessage, tap: Tap): Channel {
     const sid = header(req.headers, 'mcp-session-id');
     const legacy = sid === undefined && req.method === 'POST' ? legacySessionId(req.url ?? '') : undefined;
-    const scope = (sid !== undefined && this.sessions?.lookup('http', sid))
-      || (legacy !== undefined && this.sessions?.lookup('legacy-sse', legacy))
-      || Scope.exchange(legacy !== undefined ? 'legacy-sse' : 'http');
+    // Streamable HTTP: the request joins the session it names once the upstream accepts it (tap.session).
+    // Legacy SSE: at once, since its answer may come on the GET stream before the POST's 202; there the
+    // session id in the URL is all the upstream itself checks, so waiting would protect nobody.
+    const claimed = sid !== undefined ? this.sessions?.lookup('http', sid) : undefined;
+    const scope = (legacy !== undefined && this.sessions?.lookup('legacy-sse', legacy)) || Scope.exchange(legacy !== undefined ? 'legacy-sse' : 'http');
     // Session-era: a created `_meta` cannot turn the request into a 2026-07-28 stateless one.
-    const era = sid !== undefined || legacy !== undefined || isSessionEra(header(req.headers, 'mcp-protocol-version'));
-    return tap.channel(scope, connInfo(req, 'http', req.httpVersion, sid ?? legacy), extractHeaders(tap.tracing.propagator, req.headers), era, req.headers);
+    const sessionEra = sid !== undefined || legacy !== undefined || isSessionEra(header(req.headers, 'mcp-protocol-version'));
+    const conn = connInfo(req, 'http', req.httpVersion, sid ?? legacy);
+    return tap.channel(scope, conn, extractHeaders(tap.tracing.propagator, req.headers), sessionEra, req.headers, claimed);
   }
 
   /** A JSON request body read whole: traced, and spliced when it is plain text. Compressed bodies go as sent. */
@@ -90,7 +104,9 @@ export class HttpProxy {
     const confirmed = issued ?? (sent !== undefined && status < 300 ? sent : undefined);
     const scope = confirmed !== undefined ? this.sessions?.issued('http', confirmed) : undefined;
     if (scope) this.tap!.session(ch, scope);
-    if (sent !== undefined && ((req.method === 'DELETE' && status < 300) || status === 404)) this.sessions?.ended('http', sent);
+    // Only a DELETE the upstream accepted ends a session here (else its idle timeout does): a 404
+    // may answer a wrong path or a forged id, and must not end another client's session tracking.
+    if (sent !== undefined && req.method === 'DELETE' && status < 300) this.sessions?.ended('http', sent);
     this.tap!.accepted(ch, status);
   }
 

@@ -1,0 +1,111 @@
+// Starting operations: a SERVER span for what the client asks, a CLIENT span for what the server
+// asks, parented per SEP-414. What the head sampler keeps is an SDK span; what it drops is, under
+// keep-errors/keep-slow, a compact record in its local trace (keep.ts), else a non-recording span
+// that only carries ids for propagation. How an operation ends is lifecycle.ts's.
+import { Attributes, Context, Link, Span, SpanKind, TextMapPropagator, Tracer, trace } from '@opentelemetry/api';
+import { RpcMessage, metaOf } from '../jsonrpc/parse';
+import { ConnInfo, metricAttributes, requestAttributes, spanName, targetOf } from './attributes';
+import { HeldSpan, KeepStage } from './keep';
+import { MetricLabels } from './labels';
+import { EndedOperation, Operation, OperationOwner } from './lifecycle';
+import { openInferenceInput, openInferenceStart } from './openinference';
+import { parentFor } from './propagation';
+import { redactedJson } from './redact';
+import * as sc from './semconv';
+
+/** Opt-in capture of tool arguments and results (off by default: they may be private). */
+export interface CaptureOptions {
+  readonly arguments: boolean;
+  readonly results: boolean;
+  readonly redactKeys: readonly string[];
+  readonly maxLength: number;
+  readonly openinference?: boolean;
+}
+
+export type EndListener = (op: EndedOperation) => void;
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+const NO_CAPTURE: CaptureOptions = { arguments: false, results: false, redactKeys: [], maxLength: 0 };
+
+export class Tracing implements OperationOwner {
+  private readonly listeners: EndListener[] = [];
+
+  constructor(
+    readonly tracer: Tracer,
+    readonly propagator: TextMapPropagator,
+    readonly labels: MetricLabels = new MetricLabels(100),
+    readonly capture: CaptureOptions = NO_CAPTURE,
+    /** null: the head sampler's decision stands (no keep-errors, no keep-slow). */
+    readonly keep: KeepStage | null = null,
+  ) {}
+
+  get openinference(): boolean {
+    return this.capture.openinference === true;
+  }
+
+  /** Tells `listener` of every ended operation, sampled or not (metrics, access log, the live view). */
+  onEnded(listener: EndListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A client→server request or notification: a SERVER span, the root of its local trace. `who`: caller and client attributes. */
+  startServer(m: RpcMessage, conn: ConnInfo, headerCtx: Context, who: Attributes = NO_ATTRIBUTES): Operation {
+    const parent = parentFor(this.propagator, metaOf(m), headerCtx);
+    return this.start(m, conn, SpanKind.SERVER, parent.context, parent.links, who, undefined);
+  }
+
+  /** A server→client request (sampling, elicitation, roots/list): a CLIENT span, nested under `within` when a stream carried it. */
+  startClient(m: RpcMessage, conn: ConnInfo, within: Operation | undefined, fallback: Context, who: Attributes = NO_ATTRIBUTES): Operation {
+    const parent = parentFor(this.propagator, metaOf(m), within?.context ?? fallback);
+    return this.start(m, conn, SpanKind.CLIENT, parent.context, parent.links, who, within);
+  }
+
+  private start(m: RpcMessage, conn: ConnInfo, kind: SpanKind, parent: Context, links: Link[] | undefined, who: Attributes, within: Operation | undefined): Operation {
+    const method = m.method as string;
+    const name = spanName(m);
+    // Only the method goes in at start: a sampler that drops the span saves the attribute work.
+    let span: Span = this.tracer.startSpan(name, { kind, links, attributes: { [sc.ATTR_MCP_METHOD_NAME]: method } }, parent);
+    let local = null;
+    if (!span.isRecording() && this.keep) {
+      // Dropped by the head sampler: held compactly, in its parent's local trace or a new one,
+      // unless that trace was already discarded. The injected context keeps the head decision.
+      local = within ? within.local : this.keep.newTrace();
+      if (local?.recording) {
+        const held = new HeldSpan(this.keep, name, kind, span.spanContext(), trace.getSpanContext(parent), links ? [...links] : []);
+        held.setAttribute(sc.ATTR_MCP_METHOD_NAME, method);
+        local.join(held);
+        span = held;
+      } else local = null;
+    }
+    if (span.isRecording()) this.describe(span, m, conn, who);
+    const t = targetOf(m);
+    return new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
+      this.listeners.length > 0 ? metricAttributes(m, conn, this.labels, who) : null, local, who);
+  }
+
+  /** The attributes known when the request passed: the conventions', the caller's, opt-in captures. */
+  private describe(span: Span, m: RpcMessage, conn: ConnInfo, who: Attributes): void {
+    const method = m.method as string;
+    span.setAttributes(requestAttributes(m, conn));
+    span.setAttributes(who);
+    if (this.openinference) span.setAttributes(openInferenceStart(method, targetOf(m).tool, conn.sessionId));
+    if (this.capture.arguments && method === 'tools/call' && m.params?.arguments !== undefined) {
+      const args = redactedJson(m.params.arguments, this.capture.redactKeys, this.capture.maxLength);
+      span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
+      if (this.openinference) span.setAttributes(openInferenceInput(args));
+    }
+  }
+
+  captureResult(method: string, res: RpcMessage): string | undefined {
+    if (!this.capture.results || method !== 'tools/call' || res.result === undefined) return undefined;
+    return redactedJson(res.result, this.capture.redactKeys, this.capture.maxLength);
+  }
+
+  errorLabel(errorType: string): string {
+    return this.labels.errorType(errorType);
+  }
+
+  report(op: EndedOperation): void {
+    for (const l of this.listeners) l(op);
+  }
+}
