@@ -24,8 +24,6 @@ import { OperationSeries } from './ui/series';
 const MAX_PENDING_PER_SCOPE = 1024;
 /** Pending requests in all: a bound on memory whatever the clients do (about 1 KiB each). */
 const MAX_PENDING_TOTAL = 65_536;
-/** The correlator sweeps expiries at a quarter of the timeout, at most this late. */
-const SWEEP_SLACK_MS = 1000;
 
 export interface Traced {
   readonly telemetry: Telemetry;
@@ -55,14 +53,9 @@ export function buildTracing(config: Config, log: Logger, view: LiveView | null,
     injectMeta: config.injectMeta,
     maxFrameBytes: config.maxBodyBytes,
     caller: callerRules(config),
-    // A pending request never expires before the upstream timeout has had its say (a 504 with its error).
-    limits: { maxPerScope: MAX_PENDING_PER_SCOPE, maxTotal: MAX_PENDING_TOTAL, ttlMs: pendingTtlMs(config) },
+    limits: { maxPerScope: MAX_PENDING_PER_SCOPE, maxTotal: MAX_PENDING_TOTAL, ttlMs: config.pendingTimeoutMs },
   }, log);
   return { telemetry, tap };
-}
-
-export function pendingTtlMs(config: Pick<Config, 'pendingTimeoutMs' | 'upstreamTimeoutMs'>): number {
-  return Math.max(config.pendingTimeoutMs, config.upstreamTimeoutMs + SWEEP_SLACK_MS);
 }
 
 export function callerRules(config: Config): CallerRules {
@@ -121,7 +114,7 @@ function seriesEntry(op: EndedOperation) {
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
     durationS: op.durationS, error: op.errorType !== undefined, kept: op.kept !== undefined, tool: op.method === 'tools/call' ? op.target : undefined,
-    tenant: str(op.who[semconv.ATTR_TENANT_ID]), client: str(op.who[semconv.ATTR_MCP_CLIENT_NAME]),
+    tenant: str(op.caller[semconv.ATTR_TENANT_ID]), client: str(op.caller[semconv.ATTR_MCP_CLIENT_NAME]),
   };
 }
 

@@ -50,7 +50,7 @@ export class Correlator<T> {
 
   constructor(
     private readonly limits: CorrelatorLimits,
-    private readonly onDrop: (value: T, why: DropReason, key: string) => void,
+    private readonly onDrop: (value: T, why: DropReason, key: string, scope: Scope) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(Math.max(limits.ttlMs / 4, 250), 30_000));
@@ -133,7 +133,7 @@ export class Correlator<T> {
   private drop(e: Entry<T>, why: DropReason): void {
     this.remove(e);
     if (why !== 'superseded') this.dropped++;
-    this.onDrop(e.value, why, e.key);
+    this.onDrop(e.value, why, e.key, e.scope);
   }
 
   private remove(e: Entry<T>): void {

@@ -1,4 +1,4 @@
-// The injection rule (DESIGN §5): never create `_meta` where its presence can change how the server
+// The injection rule (docs/ARCHITECTURE.md, "The _meta rule"): never create `_meta` where its presence can change how the server
 // reads the message. Under spec 2026-07-28 a sessionless request that carries `_meta` is a stateless
 // request, so a new `_meta` is written only on exchanges known to be of an earlier revision.
 

@@ -20,6 +20,12 @@ export class Scope {
    */
   pending: Map<string, unknown> | null = null;
 
+  /**
+   * An HTTP exchange whose response headers have not come: its requests do not expire yet, since
+   * --upstream-timeout answers them first (a 504, recorded as the span's error).
+   */
+  awaitingHeaders = false;
+
   private constructor(
     readonly transport: Transport,
     /** connection: a WebSocket or stdio connection; exchange: one HTTP request; session: issued by the upstream. */

@@ -15,45 +15,11 @@ import type { Operation } from '../tracing/lifecycle';
 import type { Tracing } from '../tracing/operations';
 import { Correlator, Direction, progressKey, requestKey } from './correlator';
 import { InjectMeta, isSessionEra } from './inject-rule';
+import { Channel, onlyOpen, prune } from './channel';
 import type { Scope } from './scope';
 
 export { InjectMeta, isSessionEra } from './inject-rule';
-
-/** Where frames pass: one HTTP exchange, or one WebSocket or stdio connection. */
-export interface Channel {
-  scope: Scope;
-  conn: ConnInfo;
-  readonly headerCtx: Context;
-  /** Who called, from the request headers (--attribute-header, --attribute-jwt-claim); computed once. */
-  readonly caller: Attributes;
-  /** `caller` with the scope's client attributes, for the client object it was built from. */
-  attributed?: { readonly client: Attributes | undefined; readonly attributes: Attributes };
-  /** Known to be session-era (pre-2026-07-28): `_meta` may be created. */
-  sessionEra: boolean;
-  /** Client requests it carried, newest last (ended ones are pruned as it goes). */
-  readonly requests: Operation[];
-  /** Client notifications it carried: they end once the upstream accepts them. */
-  readonly notifications: Operation[];
-  /**
-   * HTTP: the session the client's header names, before the upstream accepted the request. Only
-   * read (for the client's name on spans); the request joins it once the upstream answers 2xx.
-   */
-  readonly claimed?: Scope;
-  /**
-   * HTTP: client messages that act on other operations (answers to server requests, cancellations,
-   * progress), held until the upstream accepts the exchange: a refused request touches nobody.
-   */
-  awaiting?: RpcMessage[];
-  /** The first operation it started: its context goes into the HTTP headers. */
-  first?: Operation;
-  /** The first operation's propagation fields, injected once for both the headers and its `_meta`. */
-  carrier?: Record<string, string>;
-  /** The exact id text of each request it carried, for a gateway error's body; `batch` for its shape. */
-  requestIds?: string[];
-  batch?: boolean;
-  /** A response with a null id and an error (a parse error, a bad batch): it answers every open request. */
-  nullIdError?: RpcMessage;
-}
+export type { Channel } from './channel';
 
 export interface TapOptions {
   readonly injectMeta: InjectMeta;
@@ -72,7 +38,10 @@ export class Tap {
     private readonly options: TapOptions,
     private readonly log: Logger,
   ) {
-    this.correlator = new Correlator<Operation>(options.limits, (op, why, key) => {
+    this.correlator = new Correlator<Operation>(options.limits, (op, why, key, scope) => {
+      // Filed again rather than expired: the upstream timeout has its say first (a put during a
+      // sweep goes to the young end, so the sweep still stops).
+      if (why === 'expired' && scope.awaitingHeaders) return this.correlator.put(scope, key, op);
       // A reused progress token only moves to the newer request; a reused id supersedes the older one.
       if (why === 'superseded' && !Correlator.isRequestKey(key)) return;
       if (why !== 'superseded') counters.pendingDropped++;
@@ -84,57 +53,60 @@ export class Tap {
   /** `headers`: the request's (HTTP) or the upgrade request's (WebSocket); stdio has none. */
   channel(scope: Scope, conn: ConnInfo, headerCtx: Context, sessionEra: boolean, headers?: Readonly<Record<string, string | string[] | undefined>>, claimed?: Scope): Channel {
     const caller = headers ? callerAttributes(headers, this.options.caller ?? NO_RULES) : {};
-    const ch: Channel = { scope, conn, headerCtx, caller, sessionEra, requests: [], notifications: [], claimed };
+    const channel: Channel = { scope, conn, headerCtx, caller, sessionEra, requests: [], notifications: [], claimed };
     // An HTTP exchange acts on others' operations only once the upstream accepted it.
-    if (scope.kind === 'exchange' && scope.transport === 'http') ch.awaiting = [];
-    return ch;
+    if (scope.kind === 'exchange' && scope.transport === 'http') {
+      channel.awaiting = [];
+      scope.awaitingHeaders = true;
+    }
+    return channel;
   }
 
   /**
    * A client→server frame. Returns null when it is not JSON-RPC, else the text to forward: `text`
    * itself when nothing changed (forward the original bytes), or the spliced text.
    */
-  fromClient(ch: Channel, text: string, canSplice = true): string | null {
+  fromClient(channel: Channel, text: string, canSplice = true): string | null {
     if (text.length > this.options.maxFrameBytes) return null;
     try {
       const parsed = parseBody(text);
       if (!parsed) return null;
       this.counters.clientMessages += parsed.messages.length;
-      ch.batch = parsed.batch;
-      ch.requestIds = [];
+      channel.batch = parsed.batch;
+      channel.requestIds = [];
       const mode = this.options.injectMeta;
       const edits: (MetaEdit | null)[] = [];
       for (const m of parsed.messages) {
         if (m.kind === 'response') {
-          if (ch.awaiting) ch.awaiting.push(m);
-          else this.clientResponse(ch, m);
+          if (channel.awaiting) channel.awaiting.push(m);
+          else this.clientResponse(channel, m);
           continue;
         }
-        const op = this.tracing.startServer(m, ch.conn, ch.headerCtx, this.attribution(ch, m));
+        const op = this.tracing.startServer(m, channel.conn, channel.headerCtx, this.attribution(channel, m));
         let fields = null;
-        if (!ch.first) {
-          ch.first = op;
-          ch.carrier = {};
-          injectHeaders(this.tracing.propagator, op.context, ch.carrier);
-          fields = pickMeta(ch.carrier);
+        if (!channel.first) {
+          channel.first = op;
+          channel.carrier = {};
+          injectHeaders(this.tracing.propagator, op.context, channel.carrier);
+          fields = pickMeta(channel.carrier);
         } else if (mode !== 'never') {
           fields = metaFields(this.tracing.propagator, op.context);
         }
         if (m.kind === 'request') {
-          ch.requestIds.push(m.idText as string);
-          this.track(ch, op, 'client_to_server', m);
-          prune(ch.requests);
-          ch.requests.push(op);
+          channel.requestIds.push(m.idText as string);
+          this.track(channel, op, 'client_to_server', m);
+          prune(channel.requests);
+          channel.requests.push(op);
         } else {
-          if (ch.awaiting) ch.awaiting.push(m);
-          else this.notification(ch, m, 'client_to_server');
+          if (channel.awaiting) channel.awaiting.push(m);
+          else this.notification(channel, m, 'client_to_server');
           // On a connection no acknowledgement comes: forwarded is done. On HTTP, the status decides.
-          if (ch.scope.kind === 'connection') op.delivered();
-          else ch.notifications.push(op);
+          if (channel.scope.kind === 'connection') op.delivered();
+          else channel.notifications.push(op);
         }
         // Never a new `_meta` on initialize: the server has not chosen its revision yet, and a dual-era
         // server reads a sessionless request with `_meta` as a 2026-07-28 stateless one.
-        const create = mode === 'always' || (ch.sessionEra && m.method !== 'initialize');
+        const create = mode === 'always' || (channel.sessionEra && m.method !== 'initialize');
         if (mode !== 'never' && fields) edits[m.index] = { fields, create };
       }
       return (canSplice && edits.length > 0 && spliceMeta(text, edits)) || text;
@@ -145,7 +117,7 @@ export class Tap {
   }
 
   /** A server→client frame. Returns whether it was JSON-RPC. */
-  fromServer(ch: Channel, text: string): boolean {
+  fromServer(channel: Channel, text: string): boolean {
     if (text.length > this.options.maxFrameBytes) return false;
     try {
       const parsed = parseBody(text);
@@ -154,17 +126,17 @@ export class Tap {
       for (const m of parsed.messages) {
         if (m.kind === 'response') {
           if (m.idText === undefined) {
-            if (m.error) ch.nullIdError = m;
+            if (m.error) channel.nullIdError = m;
             continue;
           }
-          const op = this.correlator.take(ch.scope, requestKey('client_to_server', m.idText));
-          if (op) this.answered(ch, op, m);
+          const op = this.correlator.take(channel.scope, requestKey('client_to_server', m.idText));
+          if (op) this.answered(channel, op, m);
         } else if (m.kind === 'request') {
           // Nested under the operation whose stream carries it (e.g. the tool call that asks for sampling).
-          const op = this.tracing.startClient(m, ch.conn, onlyOpen(ch), ch.headerCtx, this.attribution(ch));
-          this.track(ch, op, 'server_to_client', m);
+          const op = this.tracing.startClient(m, channel.conn, onlyOpen(channel), channel.headerCtx, this.attribution(channel));
+          this.track(channel, op, 'server_to_client', m);
         } else {
-          this.notification(ch, m, 'server_to_client');
+          this.notification(channel, m, 'server_to_client');
         }
       }
       return true;
@@ -178,30 +150,31 @@ export class Tap {
    * The HTTP status came. A 2xx accepts the exchange: its held messages act now, in its scope (its
    * session's, once `session` moved it there). Anything else refuses it: they are dropped.
    */
-  accepted(ch: Channel, status: number): void {
-    const held = ch.awaiting;
-    ch.awaiting = undefined;
+  accepted(channel: Channel, status: number): void {
+    const held = channel.awaiting;
+    channel.awaiting = undefined;
+    channel.scope.awaitingHeaders = false;
     const ok = status < 300;
     if (held && ok) {
       for (const m of held) {
-        if (m.kind === 'response') this.clientResponse(ch, m);
-        else this.notification(ch, m, 'client_to_server');
+        if (m.kind === 'response') this.clientResponse(channel, m);
+        else this.notification(channel, m, 'client_to_server');
       }
     }
-    for (const op of ch.notifications) {
+    for (const op of channel.notifications) {
       if (status >= 400) op.failed(String(status), `upstream answered HTTP ${status}`);
       else op.delivered();
     }
   }
 
   /** The upstream issued (or confirmed) a session on this exchange: its requests now wait in the session. */
-  session(ch: Channel, scope: Scope): void {
-    if (ch.scope === scope) return;
-    for (const op of ch.requests) if (op.method === 'initialize') op.setSession(scope.sessionId as string);
-    scope.client ??= ch.scope.client; // the session remembers what its initialize named
-    this.correlator.rescope(ch.scope, scope);
-    ch.scope = scope;
-    ch.conn = { ...ch.conn, sessionId: scope.sessionId };
+  session(channel: Channel, scope: Scope): void {
+    if (channel.scope === scope) return;
+    for (const op of channel.requests) if (op.method === 'initialize') op.setSession(scope.sessionId as string);
+    scope.client ??= channel.scope.client; // the session remembers what its initialize named
+    this.correlator.rescope(channel.scope, scope);
+    channel.scope = scope;
+    channel.conn = { ...channel.conn, sessionId: scope.sessionId };
   }
 
   /**
@@ -209,29 +182,29 @@ export class Tap {
    * deliver it (on the GET stream or a resumed one). Server requests in a scope of this exchange
    * alone can never be answered.
    */
-  settle(ch: Channel, status: number): void {
-    for (const op of ch.requests) {
+  settle(channel: Channel, status: number): void {
+    for (const op of channel.requests) {
       if (op.isEnded) continue;
-      if (ch.nullIdError) op.answered(ch.nullIdError);
+      if (channel.nullIdError) op.answered(channel.nullIdError);
       else if (status >= 400) op.failed(String(status), `upstream answered HTTP ${status}`);
-      else if (ch.scope.kind !== 'session') op.upstreamGone();
+      else if (channel.scope.kind !== 'session') op.upstreamGone();
     }
-    if (ch.scope.kind === 'exchange') for (const op of this.correlator.takeScope(ch.scope)) op.upstreamGone();
+    if (channel.scope.kind === 'exchange') for (const op of this.correlator.takeScope(channel.scope)) op.upstreamGone();
   }
 
   /** The exchange failed upstream: every operation it started ends with the error. */
-  fail(ch: Channel, code: string, message: string): void {
-    for (const op of [...ch.requests, ...ch.notifications]) op.failed(code, message);
-    if (ch.scope.kind === 'exchange') for (const op of this.correlator.takeScope(ch.scope)) op.upstreamGone();
+  fail(channel: Channel, code: string, message: string): void {
+    for (const op of [...channel.requests, ...channel.notifications]) op.failed(code, message);
+    if (channel.scope.kind === 'exchange') for (const op of this.correlator.takeScope(channel.scope)) op.upstreamGone();
   }
 
   /**
    * The client went away. Without a session that ends what it asked. In a session a disconnect is
    * not a cancel: the answer may come on a resumed stream, or a cancellation may follow.
    */
-  clientGone(ch: Channel, mayResume: boolean): void {
-    if (!(mayResume && ch.scope.kind === 'session')) for (const op of ch.requests) op.clientGone();
-    if (ch.scope.kind !== 'session') for (const op of this.correlator.takeScope(ch.scope)) op.clientGone();
+  clientGone(channel: Channel, mayResume: boolean): void {
+    if (!(mayResume && channel.scope.kind === 'session')) for (const op of channel.requests) op.clientGone();
+    if (channel.scope.kind !== 'session') for (const op of this.correlator.takeScope(channel.scope)) op.clientGone();
   }
 
   /** A connection closed (WebSocket, stdio), or a session ended: nothing in its scope will be answered. */
@@ -245,49 +218,49 @@ export class Tap {
   }
 
   /** Caller and client attributes; the client from initialize's clientInfo or (2026-07-28) the request's `_meta`. */
-  private attribution(ch: Channel, m?: RpcMessage): Attributes {
+  private attribution(channel: Channel, m?: RpcMessage): Attributes {
     const info = m?.method === 'initialize' ? m.params?.clientInfo : (m?.params?._meta as Record<string, unknown> | undefined)?.[semconv.META_CLIENT_INFO];
     if (info !== undefined) {
       const named = clientAttributes(info, this.options.caller ?? NO_RULES);
-      if (named) ch.scope.client = named;
+      if (named) channel.scope.client = named;
     }
-    const client = ch.scope.client ?? ch.claimed?.client;
-    if (!client) return ch.caller;
-    if (ch.attributed?.client !== client) ch.attributed = { client, attributes: { ...ch.caller, ...client } };
-    return ch.attributed.attributes;
+    const client = channel.scope.client ?? channel.claimed?.client;
+    if (!client) return channel.caller;
+    if (channel.attributed?.client !== client) channel.attributed = { client, attributes: { ...channel.caller, ...client } };
+    return channel.attributed.attributes;
   }
 
   /** The client's answer to a server→client request. */
-  private clientResponse(ch: Channel, m: RpcMessage): void {
-    if (m.idText !== undefined) this.correlator.take(ch.scope, requestKey('server_to_client', m.idText))?.answered(m);
+  private clientResponse(channel: Channel, m: RpcMessage): void {
+    if (m.idText !== undefined) this.correlator.take(channel.scope, requestKey('server_to_client', m.idText))?.answered(m);
   }
 
-  private answered(ch: Channel, op: Operation, m: RpcMessage): void {
+  private answered(channel: Channel, op: Operation, m: RpcMessage): void {
     const result = m.result as Record<string, unknown> | undefined;
     if (op.method === 'tools/list' || op.method === 'prompts/list') this.tracing.labels.learn(op.method, result);
     // On a connection, the negotiated revision is on every later span, and decides whether `_meta`
     // may be created from now on.
-    if (op.method === 'initialize' && ch.scope.kind === 'connection') {
+    if (op.method === 'initialize' && channel.scope.kind === 'connection') {
       const version = str(result, 'protocolVersion');
-      ch.sessionEra = isSessionEra(version);
-      if (version) ch.conn = { ...ch.conn, mcpProtocolVersion: version };
+      channel.sessionEra = isSessionEra(version);
+      if (version) channel.conn = { ...channel.conn, mcpProtocolVersion: version };
     }
     op.answered(m);
   }
 
-  private track(ch: Channel, op: Operation, dir: Direction, m: RpcMessage): void {
+  private track(channel: Channel, op: Operation, dir: Direction, m: RpcMessage): void {
     const keys = [requestKey(dir, m.idText as string)];
     const token = m.params?._meta && (m.params._meta as Record<string, unknown>).progressToken;
     if (typeof token === 'string' || typeof token === 'number') keys.push(progressKey(dir, token));
-    for (const k of keys) this.correlator.put(ch.scope, k, op);
-    // ch.scope, read when it ends: the keys may have moved to a session meanwhile.
+    for (const k of keys) this.correlator.put(channel.scope, k, op);
+    // channel.scope, read when it ends: the keys may have moved to a session meanwhile.
     op.whenEnded(() => {
-      for (const k of keys) this.correlator.release(ch.scope, k, op);
+      for (const k of keys) this.correlator.release(channel.scope, k, op);
     });
   }
 
   /** A notification about an open operation: progress, log message, cancellation; others are counted. */
-  private notification(ch: Channel, m: RpcMessage, dir: Direction): void {
+  private notification(channel: Channel, m: RpcMessage, dir: Direction): void {
     const p = m.params;
     // A cancel names a request its sender sent; a progress report, one its sender received.
     const other: Direction = dir === 'client_to_server' ? 'server_to_client' : 'client_to_server';
@@ -298,22 +271,22 @@ export class Tap {
         const attrs: Record<string, number> = {};
         if (typeof p?.progress === 'number') attrs[semconv.ATTR_EVENT_PROGRESS] = p.progress;
         if (typeof p?.total === 'number') attrs[semconv.ATTR_EVENT_PROGRESS_TOTAL] = p.total;
-        this.correlator.get(ch.scope, progressKey(other, token))?.event(semconv.EVENT_PROGRESS, attrs);
+        this.correlator.get(channel.scope, progressKey(other, token))?.event(semconv.EVENT_PROGRESS, attrs);
         return;
       }
       case 'notifications/cancelled': {
         const id = p?.requestId;
-        if (typeof id === 'string' || typeof id === 'number') this.correlator.take(ch.scope, requestKey(dir, idTextOf(id)))?.cancelled(str(p, 'reason'));
+        if (typeof id === 'string' || typeof id === 'number') this.correlator.take(channel.scope, requestKey(dir, idTextOf(id)))?.cancelled(str(p, 'reason'));
         return;
       }
       case 'notifications/message': {
         // Log data may be private: the event records the level only.
         const level = str(p, 'level');
-        if (dir === 'server_to_client') onlyOpen(ch)?.event(semconv.EVENT_LOG_MESSAGE, level ? { [semconv.ATTR_EVENT_LOG_LEVEL]: level } : undefined);
+        if (dir === 'server_to_client') onlyOpen(channel)?.event(semconv.EVENT_LOG_MESSAGE, level ? { [semconv.ATTR_EVENT_LOG_LEVEL]: level } : undefined);
         return;
       }
       default:
-        if (dir === 'server_to_client') onlyOpen(ch)?.event(semconv.EVENT_NOTIFICATION, { [semconv.ATTR_MCP_METHOD_NAME]: m.method as string });
+        if (dir === 'server_to_client') onlyOpen(channel)?.event(semconv.EVENT_NOTIFICATION, { [semconv.ATTR_MCP_METHOD_NAME]: m.method as string });
     }
   }
 
@@ -325,18 +298,3 @@ export class Tap {
 const END: Record<'client_gone' | 'upstream_gone' | 'shut_down', (op: Operation) => void> = {
   client_gone: (op) => op.clientGone(), upstream_gone: (op) => op.upstreamGone(), shut_down: (op) => op.shutDown(),
 };
-
-function prune(ops: Operation[]): void {
-  if (ops.length >= 8) for (let i = ops.length - 1; i >= 0; i--) if (ops[i].isEnded) ops.splice(i, 1);
-}
-
-/** The channel's one open request, when there is exactly one: stream notifications belong to it. */
-function onlyOpen(ch: Channel): Operation | undefined {
-  let found: Operation | undefined;
-  for (const op of ch.requests) {
-    if (op.isEnded) continue;
-    if (found) return undefined;
-    found = op;
-  }
-  return found;
-}

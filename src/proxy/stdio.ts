@@ -60,7 +60,7 @@ export function runStdio(config: StdioOptions, tap: Tap | null, log: Logger, io?
   const stdin = (io?.stdin ?? process.stdin) as NodeJS.ReadableStream & { destroy?: () => void };
   const stdout = io?.stdout ?? process.stdout;
   // The session era is learned from the initialize response the tap sees.
-  const ch = tap && tap.channel(Scope.connection('stdio'), CONN, ROOT_CONTEXT, false);
+  const channel = tap && tap.channel(Scope.connection('stdio'), CONN, ROOT_CONTEXT, false);
 
   let resolveExit!: (code: number) => void;
   const exit = new Promise<number>((r) => (resolveExit = r));
@@ -90,12 +90,12 @@ export function runStdio(config: StdioOptions, tap: Tap | null, log: Logger, io?
   const writeToServer = (bytes: Buffer | string): void => {
     if (!serverInClosed) toServer(bytes);
   };
-  const clientLines = tap && ch
+  const clientLines = tap && channel
     ? new LineSplitter(
       config.maxBodyBytes,
       (line, contentEnd, terminated) => {
         const text = candidateText(line, contentEnd);
-        const out = text === null ? null : tap.fromClient(ch, text); // never throws
+        const out = text === null ? null : tap.fromClient(channel, text); // never throws
         // Unchanged (not JSON-RPC, or nothing to inject): the original bytes, not a re-encoding.
         if (out === null || out === text) writeToServer(line);
         else writeToServer(terminated ? `${out}\n` : out);
@@ -132,10 +132,10 @@ export function runStdio(config: StdioOptions, tap: Tap | null, log: Logger, io?
   });
 
   // ---- server → client: the child's stdout, forwarded chunk by chunk as it comes, lines tapped ----
-  const serverLines = tap && ch
+  const serverLines = tap && channel
     ? new LineSplitter(config.maxBodyBytes, (line, contentEnd) => {
       const text = candidateText(line, contentEnd);
-      if (text !== null) tap.fromServer(ch, text);
+      if (text !== null) tap.fromServer(channel, text);
     }) // an oversized line: already forwarded, not parsed
     : null;
   const toClient = writer(childOut, stdout);
@@ -192,7 +192,7 @@ export function runStdio(config: StdioOptions, tap: Tap | null, log: Logger, io?
     releaseStdin();
     childOut.destroy();
     childIn.destroy();
-    if (ch) tap?.close(ch.scope, 'upstream_gone');
+    if (channel) tap?.close(channel.scope, 'upstream_gone');
     await flush();
     stdout.off('error', onStdoutError);
     resolveExit(code);

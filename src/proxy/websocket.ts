@@ -33,7 +33,7 @@ export interface WebSocketOptions {
   readonly upstreamTimeoutMs: number;
 }
 
-interface Bridge { readonly client: WebSocket; readonly upstream: WebSocket; readonly ch: Channel | null; done: boolean }
+interface Bridge { readonly client: WebSocket; readonly upstream: WebSocket; readonly channel: Channel | null; done: boolean }
 
 export class WebSocketBridge {
   private readonly origin: URL;
@@ -141,18 +141,18 @@ export class WebSocketBridge {
 
   private bridge(req: IncomingMessage, client: WebSocket, upstream: WebSocket): void {
     const tap = this.tap;
-    const ch = tap && tap.channel(
+    const channel = tap && tap.channel(
       Scope.connection('websocket'),
       connInfo(req, 'websocket', header(req.headers, 'sec-websocket-version') ?? '13', header(req.headers, 'mcp-session-id')),
       extractHeaders(tap.tracing.propagator, req.headers),
       isSessionEra(header(req.headers, 'mcp-protocol-version')),
       req.headers, // attribution comes from the upgrade request
     );
-    const b: Bridge = { client, upstream, ch, done: false };
+    const b: Bridge = { client, upstream, channel, done: false };
     this.bridges.add(b);
     this.stats.openStreams++;
-    this.relay(client, upstream, tap && ch && ((text) => tap.fromClient(ch, text)));
-    this.relay(upstream, client, tap && ch && ((text) => (tap.fromServer(ch, text), null)));
+    this.relay(client, upstream, tap && channel && ((text) => tap.fromClient(channel, text)));
+    this.relay(upstream, client, tap && channel && ((text) => (tap.fromServer(channel, text), null)));
     client.on('close', (code, reason) => {
       this.finish(b, 'client_gone');
       mirrorClose(upstream, code, reason, 1001, 'client went away');
@@ -171,7 +171,7 @@ export class WebSocketBridge {
     if (b.done) return;
     b.done = true;
     this.stats.openStreams--;
-    if (b.ch) this.tap?.close(b.ch.scope, why);
+    if (b.channel) this.tap?.close(b.channel.scope, why);
     this.bridges.delete(b);
   }
 

@@ -2,7 +2,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { RpcMessage, metaOf, str } from '../jsonrpc/parse';
 import type { MetricLabels } from './labels';
-import * as sc from './semconv';
+import * as semconv from './semconv';
 
 /** Where a message came from: the transport and its peers. */
 export interface ConnInfo {
@@ -36,29 +36,29 @@ export function spanName(m: RpcMessage): string {
 
 /** Attributes known when a request or notification passes. */
 export function requestAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
-  const a: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: m.method };
+  const a: Attributes = { [semconv.ATTR_MCP_METHOD_NAME]: m.method };
   const t = targetOf(m);
   if (t.tool !== undefined) {
-    a[sc.ATTR_GEN_AI_TOOL_NAME] = t.tool;
-    a[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+    a[semconv.ATTR_GEN_AI_TOOL_NAME] = t.tool;
+    a[semconv.ATTR_GEN_AI_OPERATION_NAME] = semconv.GEN_AI_OPERATION_EXECUTE_TOOL;
   }
-  if (t.prompt !== undefined) a[sc.ATTR_GEN_AI_PROMPT_NAME] = t.prompt;
+  if (t.prompt !== undefined) a[semconv.ATTR_GEN_AI_PROMPT_NAME] = t.prompt;
   if (RESOURCE_METHODS.has(m.method as string)) {
     const uri = str(m.params, 'uri');
-    if (uri !== undefined) a[sc.ATTR_MCP_RESOURCE_URI] = uri;
+    if (uri !== undefined) a[semconv.ATTR_MCP_RESOURCE_URI] = uri;
   }
   // The string form; a number as the client wrote it (2^53+1 stays 2^53+1).
-  if (m.id !== undefined) a[sc.ATTR_JSONRPC_REQUEST_ID] = typeof m.id === 'string' ? m.id : m.idText ?? String(m.id);
+  if (m.id !== undefined) a[semconv.ATTR_JSONRPC_REQUEST_ID] = typeof m.id === 'string' ? m.id : m.idText ?? String(m.id);
   const version = protocolVersionOf(m) ?? conn.mcpProtocolVersion;
-  if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = version;
-  if (conn.sessionId) a[sc.ATTR_MCP_SESSION_ID] = conn.sessionId;
-  a[sc.ATTR_NETWORK_TRANSPORT] = conn.transport;
-  if (conn.protocolName) a[sc.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
-  if (conn.protocolVersion) a[sc.ATTR_NETWORK_PROTOCOL_VERSION] = conn.protocolVersion;
-  if (conn.serverAddress) a[sc.ATTR_SERVER_ADDRESS] = conn.serverAddress;
-  if (conn.serverPort !== undefined) a[sc.ATTR_SERVER_PORT] = conn.serverPort;
-  if (conn.clientAddress) a[sc.ATTR_CLIENT_ADDRESS] = conn.clientAddress;
-  if (conn.clientPort !== undefined) a[sc.ATTR_CLIENT_PORT] = conn.clientPort;
+  if (version) a[semconv.ATTR_MCP_PROTOCOL_VERSION] = version;
+  if (conn.sessionId) a[semconv.ATTR_MCP_SESSION_ID] = conn.sessionId;
+  a[semconv.ATTR_NETWORK_TRANSPORT] = conn.transport;
+  if (conn.protocolName) a[semconv.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
+  if (conn.protocolVersion) a[semconv.ATTR_NETWORK_PROTOCOL_VERSION] = conn.protocolVersion;
+  if (conn.serverAddress) a[semconv.ATTR_SERVER_ADDRESS] = conn.serverAddress;
+  if (conn.serverPort !== undefined) a[semconv.ATTR_SERVER_PORT] = conn.serverPort;
+  if (conn.clientAddress) a[semconv.ATTR_CLIENT_ADDRESS] = conn.clientAddress;
+  if (conn.clientPort !== undefined) a[semconv.ATTR_CLIENT_PORT] = conn.clientPort;
   return a;
 }
 
@@ -67,20 +67,20 @@ export function requestAttributes(m: RpcMessage, conn: ConnInfo): Attributes {
  * client-written bounded by `labels`. Computed whether or not the span is sampled, so metrics
  * count every operation.
  */
-export function metricAttributes(m: RpcMessage, conn: ConnInfo, labels: MetricLabels, who?: Attributes): Attributes {
-  const a: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: labels.method(m.method as string), [sc.ATTR_NETWORK_TRANSPORT]: conn.transport };
+export function metricAttributes(m: RpcMessage, conn: ConnInfo, labels: MetricLabels, caller?: Attributes): Attributes {
+  const a: Attributes = { [semconv.ATTR_MCP_METHOD_NAME]: labels.method(m.method as string), [semconv.ATTR_NETWORK_TRANSPORT]: conn.transport };
   const t = targetOf(m);
   if (t.tool !== undefined) {
-    a[sc.ATTR_GEN_AI_TOOL_NAME] = labels.name('tool', t.tool);
-    a[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+    a[semconv.ATTR_GEN_AI_TOOL_NAME] = labels.name('tool', t.tool);
+    a[semconv.ATTR_GEN_AI_OPERATION_NAME] = semconv.GEN_AI_OPERATION_EXECUTE_TOOL;
   }
-  if (t.prompt !== undefined) a[sc.ATTR_GEN_AI_PROMPT_NAME] = labels.name('prompt', t.prompt);
+  if (t.prompt !== undefined) a[semconv.ATTR_GEN_AI_PROMPT_NAME] = labels.name('prompt', t.prompt);
   const version = protocolVersionOf(m) ?? conn.mcpProtocolVersion;
-  if (version) a[sc.ATTR_MCP_PROTOCOL_VERSION] = labels.protocolVersion(version);
-  if (conn.protocolName) a[sc.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
+  if (version) a[semconv.ATTR_MCP_PROTOCOL_VERSION] = labels.protocolVersion(version);
+  if (conn.protocolName) a[semconv.ATTR_NETWORK_PROTOCOL_NAME] = conn.protocolName;
   // Caller attributes named by --metric-attribute (tenant, client), bounded like the rest.
   for (const key of labels.attributes) {
-    const v = who?.[key];
+    const v = caller?.[key];
     if (v !== undefined) a[key] = labels.attribute(key, String(v));
   }
   return a;
@@ -103,19 +103,19 @@ export function responseOutcome(method: string, res: RpcMessage): Outcome {
   if (res.error) {
     const code = String(res.error.code);
     return {
-      attributes: { [sc.ATTR_RPC_RESPONSE_STATUS_CODE]: code, [sc.ATTR_ERROR_TYPE]: code },
+      attributes: { [semconv.ATTR_RPC_RESPONSE_STATUS_CODE]: code, [semconv.ATTR_ERROR_TYPE]: code },
       errorMessage: res.error.message || `JSON-RPC error ${code}`,
     };
   }
   const result = res.result as Record<string, unknown> | null | undefined;
   const attributes: Attributes = {};
   if (result && typeof result === 'object') {
-    if (typeof result.resultType === 'string') attributes[sc.ATTR_MCP_RESULT_TYPE] = result.resultType;
+    if (typeof result.resultType === 'string') attributes[semconv.ATTR_MCP_RESULT_TYPE] = result.resultType;
     if (method === 'initialize' && typeof result.protocolVersion === 'string') {
-      attributes[sc.ATTR_MCP_PROTOCOL_VERSION] = result.protocolVersion;
+      attributes[semconv.ATTR_MCP_PROTOCOL_VERSION] = result.protocolVersion;
     }
     if (method === 'tools/call' && result.isError === true) {
-      attributes[sc.ATTR_ERROR_TYPE] = sc.ERROR_TYPE_TOOL_ERROR;
+      attributes[semconv.ATTR_ERROR_TYPE] = semconv.ERROR_TYPE_TOOL_ERROR;
       // The tool's own text may hold private data: the description names the kind only.
       return { attributes, errorMessage: 'tool returned isError: true' };
     }

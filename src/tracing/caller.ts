@@ -4,7 +4,7 @@
 import { createHmac } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import { ConfigError } from '../errors';
-import * as sc from './semconv';
+import * as semconv from './semconv';
 
 /** Longest attribute value copied from a header, a claim or a clientInfo field. */
 export const MAX_VALUE_LENGTH = 256;
@@ -65,7 +65,7 @@ export function parseAttributeNames(raw: string, name: string): string[] {
 
 /** The attributes the rules and clientInfo can produce: the only ones --hash-attribute and --metric-attribute may name. */
 export function producedAttributes(headers: readonly AttributeRule[], claims: readonly AttributeRule[]): Set<string> {
-  return new Set([...headers.map((r) => r.attribute), ...claims.map((r) => r.attribute), sc.ATTR_MCP_CLIENT_NAME, sc.ATTR_MCP_CLIENT_VERSION]);
+  return new Set([...headers.map((r) => r.attribute), ...claims.map((r) => r.attribute), semconv.ATTR_MCP_CLIENT_NAME, semconv.ATTR_MCP_CLIENT_VERSION]);
 }
 
 /** The payload of an `Authorization: Bearer` JWT, or undefined for anything else (never an error). */
@@ -134,7 +134,7 @@ export function clientAttributes(info: unknown, rules: CallerRules): Attributes 
   if (!info || typeof info !== 'object') return undefined;
   const { name, version } = info as Record<string, unknown>;
   const a: Attributes = {};
-  if (typeof name === 'string' && name !== '') put(a, sc.ATTR_MCP_CLIENT_NAME, name, rules);
-  if (typeof version === 'string' && version !== '') put(a, sc.ATTR_MCP_CLIENT_VERSION, version, rules);
-  return a[sc.ATTR_MCP_CLIENT_NAME] === undefined && a[sc.ATTR_MCP_CLIENT_VERSION] === undefined ? undefined : a;
+  if (typeof name === 'string' && name !== '') put(a, semconv.ATTR_MCP_CLIENT_NAME, name, rules);
+  if (typeof version === 'string' && version !== '') put(a, semconv.ATTR_MCP_CLIENT_VERSION, version, rules);
+  return a[semconv.ATTR_MCP_CLIENT_NAME] === undefined && a[semconv.ATTR_MCP_CLIENT_VERSION] === undefined ? undefined : a;
 }

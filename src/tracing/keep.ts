@@ -14,7 +14,7 @@ import { millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-node';
 import type { ProxyCounters } from './metrics';
-import * as sc from './semconv';
+import * as semconv from './semconv';
 
 /** Attributes one record keeps; a span has about twenty. */
 const MAX_ATTRIBUTES = 128;
@@ -111,7 +111,7 @@ export class HeldSpan implements Span {
     return {
       name: this.name, kind: this.kind, spanContext: () => ctx, parentSpanContext: this.parent,
       startTime: millisToHrTime(this.startMs), endTime: millisToHrTime(end), duration: millisToHrTime(end - this.startMs) as HrTime,
-      ended: true, status: this.status, attributes: { ...this.attributes, [sc.ATTR_MCP_PROXY_SAMPLING_KEPT]: reason },
+      ended: true, status: this.status, attributes: { ...this.attributes, [semconv.ATTR_MCP_PROXY_SAMPLING_KEPT]: reason },
       links: this.links, events: this.events, resource: stage.resource, instrumentationScope: stage.scope,
       droppedAttributesCount: Math.max(0, this.count - MAX_ATTRIBUTES), droppedEventsCount: 0, droppedLinksCount: 0,
     };
@@ -197,8 +197,8 @@ export class KeepStage {
 
   /** Why an operation that ended so is kept, if it is. */
   reasonFor(failure: boolean, error: boolean, durationS: number): string | undefined {
-    if (failure && this.options.errors) return error ? sc.KEPT_ERROR : sc.KEPT_INCOMPLETE;
-    if (this.options.slowS !== null && durationS > this.options.slowS) return sc.KEPT_SLOW;
+    if (failure && this.options.errors) return error ? semconv.KEPT_ERROR : semconv.KEPT_INCOMPLETE;
+    if (this.options.slowS !== null && durationS > this.options.slowS) return semconv.KEPT_SLOW;
     return undefined;
   }
 

@@ -1,4 +1,4 @@
-// Bounded metric label values (DESIGN §5). A client writes methods, tool names and protocol
+// Bounded metric label values (docs/ARCHITECTURE.md, "Metric labels"). A client writes methods, tool names and protocol
 // versions; as labels they would make series without end. Spans keep the real values.
 
 export const OTHER = '_OTHER';

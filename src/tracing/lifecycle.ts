@@ -10,7 +10,7 @@ import type { RpcMessage } from '../jsonrpc/parse';
 import { responseOutcome } from './attributes';
 import type { LocalTrace } from './keep';
 import { openInferenceOutput, openInferenceSession } from './openinference';
-import * as sc from './semconv';
+import * as semconv from './semconv';
 
 /** How an operation ended, named for the event that ended it. */
 export type End =
@@ -32,7 +32,7 @@ const OUTCOME: Readonly<Partial<Record<End, string>>> = {
   cancelled: 'cancelled', expired: 'expired', client_gone: 'client_abort', upstream_gone: 'no_response', dropped: 'dropped', shut_down: 'shutdown',
 };
 
-/** Ends that are a success. A cancellation was asked for by the one who started the request. */
+/** Ends that are a success. A cancellation was asked for by whoever started the request. */
 const SUCCESS: ReadonlySet<End> = new Set<End>(['answered', 'delivered', 'cancelled']);
 
 /** Events kept on one span; past that, notifications are only counted (a long stream has many). */
@@ -54,7 +54,7 @@ export interface EndedOperation {
   /** Low-cardinality attributes for metrics, error.type included. */
   readonly metricAttributes: Attributes;
   /** The caller and client attributes (unbounded values: the live view bounds its own). */
-  readonly who: Attributes;
+  readonly caller: Attributes;
   /** Set when the head sampler dropped it and keep-errors/keep-slow exported it. */
   readonly kept?: string;
 }
@@ -91,7 +91,7 @@ export class Operation {
     private readonly metricAttrs: Attributes | null,
     /** The local trace a held record belongs to; null when the SDK's own decision stands. */
     readonly local: LocalTrace | null,
-    private readonly who: Attributes,
+    private readonly caller: Attributes,
   ) {
     this.context = trace.setSpan(parent, span);
   }
@@ -120,7 +120,7 @@ export class Operation {
 
   setSession(sessionId: string): void {
     if (this.state !== 'open') return;
-    this.span.setAttribute(sc.ATTR_MCP_SESSION_ID, sessionId);
+    this.span.setAttribute(semconv.ATTR_MCP_SESSION_ID, sessionId);
     if (this.owner.openinference) this.span.setAttributes(openInferenceSession(sessionId));
   }
 
@@ -128,12 +128,12 @@ export class Operation {
   answered(res: RpcMessage): void {
     if (this.state !== 'open') return;
     const o = responseOutcome(this.method, res);
-    this.errorType = o.attributes[sc.ATTR_ERROR_TYPE] as string | undefined;
+    this.errorType = o.attributes[semconv.ATTR_ERROR_TYPE] as string | undefined;
     if (this.span.isRecording()) {
       this.span.setAttributes(o.attributes);
       const captured = this.owner.captureResult(this.method, res);
       if (captured !== undefined) {
-        this.span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_RESULT, captured);
+        this.span.setAttribute(semconv.ATTR_GEN_AI_TOOL_CALL_RESULT, captured);
         if (this.owner.openinference) this.span.setAttributes(openInferenceOutput(captured));
       }
       if (o.errorMessage !== undefined) this.span.setStatus({ code: SpanStatusCode.ERROR, message: o.errorMessage });
@@ -145,7 +145,7 @@ export class Operation {
   failed(errorType: string, message: string): void {
     if (this.state !== 'open') return;
     this.errorType = errorType;
-    this.span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
+    this.span.setAttribute(semconv.ATTR_ERROR_TYPE, errorType);
     this.span.setStatus({ code: SpanStatusCode.ERROR, message });
     this.finish('failed');
   }
@@ -158,13 +158,13 @@ export class Operation {
   /** Its sender cancelled it; recorded with the reason (cut short: free-form peer text), not an error. */
   cancelled(reason?: string): void {
     if (this.state !== 'open') return;
-    this.span.addEvent(sc.EVENT_CANCELLED, reason ? { [sc.ATTR_EVENT_CANCEL_REASON]: reason.slice(0, 256) } : undefined);
+    this.span.addEvent(semconv.EVENT_CANCELLED, reason ? { [semconv.ATTR_EVENT_CANCEL_REASON]: reason.slice(0, 256) } : undefined);
     this.finish('cancelled');
   }
 
   clientGone(): void {
     if (this.state !== 'open') return;
-    this.span.addEvent(sc.EVENT_CANCELLED, { [sc.ATTR_EVENT_CANCEL_REASON]: 'client closed the connection' });
+    this.span.addEvent(semconv.EVENT_CANCELLED, { [semconv.ATTR_EVENT_CANCEL_REASON]: 'client closed the connection' });
     this.finish('client_gone');
   }
 
@@ -190,8 +190,8 @@ export class Operation {
     this.state = end;
     const durationS = (performance.now() - this.startMs) / 1000;
     const outcome = OUTCOME[end];
-    if (outcome) this.span.setAttribute(sc.ATTR_MCP_PROXY_OUTCOME, outcome);
-    if (this.notifications > 0) this.span.setAttribute(sc.ATTR_MCP_PROXY_NOTIFICATIONS, this.notifications);
+    if (outcome) this.span.setAttribute(semconv.ATTR_MCP_PROXY_OUTCOME, outcome);
+    if (this.notifications > 0) this.span.setAttribute(semconv.ATTR_MCP_PROXY_NOTIFICATIONS, this.notifications);
     // The keep stage hears of the end before the span ends, so a kept record is marked in time.
     const kept = this.local?.ended(this.span, !SUCCESS.has(end), this.errorType !== undefined, durationS);
     this.span.end();
@@ -202,8 +202,8 @@ export class Operation {
       const ctx = this.span.spanContext();
       this.owner.report({
         kind: this.kind, method: this.method, target: this.target, end, durationS, errorType: this.errorType, outcome,
-        traceId: ctx.traceId, spanId: ctx.spanId, who: this.who, kept,
-        metricAttributes: this.errorType ? { ...this.metricAttrs, [sc.ATTR_ERROR_TYPE]: this.owner.errorLabel(this.errorType) } : this.metricAttrs,
+        traceId: ctx.traceId, spanId: ctx.spanId, caller: this.caller, kept,
+        metricAttributes: this.errorType ? { ...this.metricAttrs, [semconv.ATTR_ERROR_TYPE]: this.owner.errorLabel(this.errorType) } : this.metricAttrs,
       });
     }
   }

@@ -8,7 +8,7 @@ import { MeterProvider, MetricReader, PeriodicExportingMetricReader } from '@ope
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VERSION } from '../version';
 import { OtlpProtocol, createOtlpMetricExporter } from './exporters';
-import * as sc from './semconv';
+import * as semconv from './semconv';
 
 /** Plain counters the proxy increments; read only when metrics are collected. */
 export interface ProxyCounters {
@@ -67,10 +67,10 @@ export class Metrics {
     this.provider = new MeterProvider({ resource, readers });
     const meter = this.provider.getMeter('mcp-trace-proxy', VERSION);
     const histogram = (name: string, description: string) =>
-      meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...sc.DURATION_BUCKETS_S] } });
-    this.serverOps = histogram(sc.METRIC_MCP_SERVER_OPERATION_DURATION, 'Duration of MCP operations the server handled, seen by the proxy');
-    this.clientOps = histogram(sc.METRIC_MCP_CLIENT_OPERATION_DURATION, 'Duration of MCP requests the server sent to the client');
-    this.sessions = histogram(sc.METRIC_MCP_SERVER_SESSION_DURATION, 'Duration of MCP sessions');
+      meter.createHistogram(name, { unit: 's', description, advice: { explicitBucketBoundaries: [...semconv.DURATION_BUCKETS_S] } });
+    this.serverOps = histogram(semconv.METRIC_MCP_SERVER_OPERATION_DURATION, 'Duration of MCP operations the server handled, seen by the proxy');
+    this.clientOps = histogram(semconv.METRIC_MCP_CLIENT_OPERATION_DURATION, 'Duration of MCP requests the server sent to the client');
+    this.sessions = histogram(semconv.METRIC_MCP_SERVER_SESSION_DURATION, 'Duration of MCP sessions');
 
     const counter = (name: string, description: string, read: () => number | Record<string, number>, attr?: string) => {
       meter.createObservableCounter(name, { description, valueType: ValueType.INT }).addCallback((r) => {
@@ -79,19 +79,19 @@ export class Metrics {
         else for (const [k, n] of Object.entries(v)) r.observe(n, { [attr as string]: k });
       });
     };
-    counter(sc.METRIC_PROXY_REQUESTS, 'HTTP requests received on the proxy port', () => counters.requests);
-    counter(sc.METRIC_PROXY_UNPARSED_BODIES, 'Bodies forwarded untouched because they were not JSON-RPC', () => counters.unparsedBodies);
-    counter(sc.METRIC_PROXY_OVERSIZED_BODIES, 'Bodies forwarded untouched because they exceeded --max-body-bytes', () => counters.oversizedBodies);
-    counter(sc.METRIC_PROXY_UPSTREAM_ERRORS, 'Upstream failures by kind', () => counters.upstreamErrors, sc.ATTR_ERROR_TYPE);
-    counter(sc.METRIC_PROXY_PENDING_DROPPED, 'Pending requests whose span ended without a response: expired or over the bounds', () => counters.pendingDropped);
-    counter(sc.METRIC_PROXY_SPANS_KEPT, 'Spans the head sampler dropped and --keep-errors/--keep-slow exported anyway, by reason', () => counters.keptSpans, sc.ATTR_KEPT_REASON);
-    counter(sc.METRIC_PROXY_KEEP_BUFFER_DROPPED, 'Unsampled child spans dropped while waiting for their parent keep decision', () => counters.keepBufferDropped);
-    counter(sc.METRIC_PROXY_EXPORT_FAILURES, 'Failed span exports', () => counters.spanExportFailures);
-    counter(sc.METRIC_PROXY_MESSAGES, 'JSON-RPC messages forwarded', () => ({ client_to_server: counters.clientMessages, server_to_client: counters.serverMessages }), sc.ATTR_MESSAGE_DIRECTION);
+    counter(semconv.METRIC_PROXY_REQUESTS, 'HTTP requests received on the proxy port', () => counters.requests);
+    counter(semconv.METRIC_PROXY_UNPARSED_BODIES, 'Bodies forwarded untouched because they were not JSON-RPC', () => counters.unparsedBodies);
+    counter(semconv.METRIC_PROXY_OVERSIZED_BODIES, 'Bodies forwarded untouched because they exceeded --max-body-bytes', () => counters.oversizedBodies);
+    counter(semconv.METRIC_PROXY_UPSTREAM_ERRORS, 'Upstream failures by kind', () => counters.upstreamErrors, semconv.ATTR_ERROR_TYPE);
+    counter(semconv.METRIC_PROXY_PENDING_DROPPED, 'Pending requests whose span ended without a response: expired or over the bounds', () => counters.pendingDropped);
+    counter(semconv.METRIC_PROXY_SPANS_KEPT, 'Spans the head sampler dropped and --keep-errors/--keep-slow exported anyway, by reason', () => counters.keptSpans, semconv.ATTR_KEPT_REASON);
+    counter(semconv.METRIC_PROXY_KEEP_BUFFER_DROPPED, 'Unsampled child spans dropped while waiting for their parent keep decision', () => counters.keepBufferDropped);
+    counter(semconv.METRIC_PROXY_EXPORT_FAILURES, 'Failed span exports', () => counters.spanExportFailures);
+    counter(semconv.METRIC_PROXY_MESSAGES, 'JSON-RPC messages forwarded', () => ({ client_to_server: counters.clientMessages, server_to_client: counters.serverMessages }), semconv.ATTR_MESSAGE_DIRECTION);
     const gauge = (name: string, description: string, read: () => number) =>
       meter.createObservableUpDownCounter(name, { description, valueType: ValueType.INT }).addCallback((r) => r.observe(read()));
-    gauge(sc.METRIC_PROXY_OPEN_STREAMS, 'Open SSE streams and WebSocket connections', () => counters.openStreams);
-    gauge(sc.METRIC_PROXY_ACTIVE_SESSIONS, 'MCP sessions seen and not yet ended or idle-expired', () => counters.activeSessions);
+    gauge(semconv.METRIC_PROXY_OPEN_STREAMS, 'Open SSE streams and WebSocket connections', () => counters.openStreams);
+    gauge(semconv.METRIC_PROXY_ACTIVE_SESSIONS, 'MCP sessions seen and not yet ended or idle-expired', () => counters.activeSessions);
   }
 
   operation(kind: 'server' | 'client', seconds: number, attributes: Attributes): void {

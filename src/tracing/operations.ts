@@ -11,7 +11,7 @@ import { EndedOperation, Operation, OperationOwner } from './lifecycle';
 import { openInferenceInput, openInferenceStart } from './openinference';
 import { parentFor } from './propagation';
 import { redactedJson } from './redact';
-import * as sc from './semconv';
+import * as semconv from './semconv';
 
 /** Opt-in capture of tool arguments and results (off by default: they may be private). */
 export interface CaptureOptions {
@@ -48,23 +48,23 @@ export class Tracing implements OperationOwner {
     this.listeners.push(listener);
   }
 
-  /** A client→server request or notification: a SERVER span, the root of its local trace. `who`: caller and client attributes. */
-  startServer(m: RpcMessage, conn: ConnInfo, headerCtx: Context, who: Attributes = NO_ATTRIBUTES): Operation {
+  /** A client→server request or notification: a SERVER span, the root of its local trace. `caller`: caller and client attributes. */
+  startServer(m: RpcMessage, conn: ConnInfo, headerCtx: Context, caller: Attributes = NO_ATTRIBUTES): Operation {
     const parent = parentFor(this.propagator, metaOf(m), headerCtx);
-    return this.start(m, conn, SpanKind.SERVER, parent.context, parent.links, who, undefined);
+    return this.start(m, conn, SpanKind.SERVER, parent.context, parent.links, caller, undefined);
   }
 
   /** A server→client request (sampling, elicitation, roots/list): a CLIENT span, nested under `within` when a stream carried it. */
-  startClient(m: RpcMessage, conn: ConnInfo, within: Operation | undefined, fallback: Context, who: Attributes = NO_ATTRIBUTES): Operation {
+  startClient(m: RpcMessage, conn: ConnInfo, within: Operation | undefined, fallback: Context, caller: Attributes = NO_ATTRIBUTES): Operation {
     const parent = parentFor(this.propagator, metaOf(m), within?.context ?? fallback);
-    return this.start(m, conn, SpanKind.CLIENT, parent.context, parent.links, who, within);
+    return this.start(m, conn, SpanKind.CLIENT, parent.context, parent.links, caller, within);
   }
 
-  private start(m: RpcMessage, conn: ConnInfo, kind: SpanKind, parent: Context, links: Link[] | undefined, who: Attributes, within: Operation | undefined): Operation {
+  private start(m: RpcMessage, conn: ConnInfo, kind: SpanKind, parent: Context, links: Link[] | undefined, caller: Attributes, within: Operation | undefined): Operation {
     const method = m.method as string;
     const name = spanName(m);
     // Only the method goes in at start: a sampler that drops the span saves the attribute work.
-    let span: Span = this.tracer.startSpan(name, { kind, links, attributes: { [sc.ATTR_MCP_METHOD_NAME]: method } }, parent);
+    let span: Span = this.tracer.startSpan(name, { kind, links, attributes: { [semconv.ATTR_MCP_METHOD_NAME]: method } }, parent);
     let local = null;
     if (!span.isRecording() && this.keep) {
       // Dropped by the head sampler: held compactly, in its parent's local trace or a new one,
@@ -72,26 +72,26 @@ export class Tracing implements OperationOwner {
       local = within ? within.local : this.keep.newTrace();
       if (local?.recording) {
         const held = new HeldSpan(this.keep, name, kind, span.spanContext(), trace.getSpanContext(parent), links ? [...links] : []);
-        held.setAttribute(sc.ATTR_MCP_METHOD_NAME, method);
+        held.setAttribute(semconv.ATTR_MCP_METHOD_NAME, method);
         local.join(held);
         span = held;
       } else local = null;
     }
-    if (span.isRecording()) this.describe(span, m, conn, who);
+    if (span.isRecording()) this.describe(span, m, conn, caller);
     const t = targetOf(m);
     return new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
-      this.listeners.length > 0 ? metricAttributes(m, conn, this.labels, who) : null, local, who);
+      this.listeners.length > 0 ? metricAttributes(m, conn, this.labels, caller) : null, local, caller);
   }
 
   /** The attributes known when the request passed: the conventions', the caller's, opt-in captures. */
-  private describe(span: Span, m: RpcMessage, conn: ConnInfo, who: Attributes): void {
+  private describe(span: Span, m: RpcMessage, conn: ConnInfo, caller: Attributes): void {
     const method = m.method as string;
     span.setAttributes(requestAttributes(m, conn));
-    span.setAttributes(who);
+    span.setAttributes(caller);
     if (this.openinference) span.setAttributes(openInferenceStart(method, targetOf(m).tool, conn.sessionId));
     if (this.capture.arguments && method === 'tools/call' && m.params?.arguments !== undefined) {
       const args = redactedJson(m.params.arguments, this.capture.redactKeys, this.capture.maxLength);
-      span.setAttribute(sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
+      span.setAttribute(semconv.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
       if (this.openinference) span.setAttributes(openInferenceInput(args));
     }
   }

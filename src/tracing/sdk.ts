@@ -96,7 +96,7 @@ const MAX_HELD = 4096;
 const HELD_VALUE_LENGTH = 4096;
 
 /** Builds the SDK. Tracing off (OTEL_SDK_DISABLED) is the root's choice: it then builds none. */
-export function createTelemetry(o: TelemetryOptions, log: Logger): Telemetry {
+export function createTelemetry(options: TelemetryOptions, log: Logger): Telemetry {
   // Export failures and dropped spans reach the log at most once a minute, never the traffic.
   const counters = newCounters();
   const reportExport = rateLimited(REPORT_INTERVAL_MS, (n, msg) => log.warn('span export failing', { failures: n, last_error: msg }));
@@ -110,35 +110,35 @@ export function createTelemetry(o: TelemetryOptions, log: Logger): Telemetry {
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
 
-  const spanProcessors = o.processors ? [...o.processors] : o.tracesExporters.map((e): SpanProcessor => {
+  const spanProcessors = options.processors ? [...options.processors] : options.tracesExporters.map((e): SpanProcessor => {
     // BatchSpanProcessor: bounded queue (OTEL_BSP_MAX_QUEUE_SIZE), export off the request path.
     // A 512-span batch is serialized in one go on the event loop (about 5 ms here): smaller batches
     // keep that pause off the request tail, unless the operator chose a size.
     if (e === 'otlp' || e === 'zipkin') {
       const queue = Number(process.env.OTEL_BSP_MAX_QUEUE_SIZE) || 2048;
       const batch = process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ? {} : { maxExportBatchSize: Math.min(DEFAULT_EXPORT_BATCH, queue) };
-      return new BatchSpanProcessor(e === 'otlp' ? createOtlpSpanExporter(o) : createZipkinExporter(o), batch);
+      return new BatchSpanProcessor(e === 'otlp' ? createOtlpSpanExporter(options) : createZipkinExporter(options), batch);
     }
     return new BatchSpanProcessor(new ConsoleLineExporter(), { scheduledDelayMillis: 200 });
   });
-  spanProcessors.push(...(o.extraProcessors ?? []));
+  spanProcessors.push(...(options.extraProcessors ?? []));
 
   const resource: Resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
-    .merge(resourceFromAttributes({ 'service.name': o.serviceName, 'service.version': VERSION }));
-  const provider = new NodeTracerProvider({ resource, sampler: createSampler(o), spanProcessors });
+    .merge(resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': VERSION }));
+  const provider = new NodeTracerProvider({ resource, sampler: createSampler(options), spanProcessors });
   // With nowhere to export (OTEL_TRACES_EXPORTER=none, no live view), holding records would be wasted work.
-  const keepOn = (o.keep.errors || o.keep.slowS !== null) && spanProcessors.length > 0;
+  const keepOn = (options.keep.errors || options.keep.slowS !== null) && spanProcessors.length > 0;
   const scope = { name: 'mcp-trace-proxy', version: VERSION };
   const keep = keepOn ? new KeepStage(
-    { ...o.keep, maxHeld: MAX_HELD, maxValueLength: Number(process.env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT) || HELD_VALUE_LENGTH },
+    { ...options.keep, maxHeld: MAX_HELD, maxValueLength: Number(process.env.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT) || HELD_VALUE_LENGTH },
     (span: ReadableSpan) => { for (const p of spanProcessors) p.onEnd(span); },
     counters, resource, scope,
   ) : null;
-  const metrics = o.metrics ? new Metrics(o.metrics, resource, counters) : null;
+  const metrics = options.metrics ? new Metrics(options.metrics, resource, counters) : null;
   return {
     tracer: provider.getTracer(scope.name, scope.version),
-    propagator: createPropagator(o.propagators),
+    propagator: createPropagator(options.propagators),
     metrics,
     counters,
     keep,

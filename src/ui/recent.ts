@@ -4,7 +4,7 @@
 import type { AttributeValue, Attributes, Context } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import * as sc from '../tracing/semconv';
+import * as semconv from '../tracing/semconv';
 
 export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 export type SpanStatusName = 'unset' | 'ok' | 'error';
@@ -264,9 +264,9 @@ export function matches(rec: SpanRecord, f: SpanFilter): boolean {
   if (f.method !== undefined && rec.attributes[ATTR_METHOD] !== f.method) return false;
   if (f.tool !== undefined && rec.attributes[ATTR_TOOL] !== f.tool) return false;
   if (f.session !== undefined && rec.attributes[ATTR_SESSION] !== f.session) return false;
-  if (f.tenant !== undefined && rec.attributes[sc.ATTR_TENANT_ID] !== f.tenant) return false;
-  if (f.user !== undefined && rec.attributes[sc.ATTR_ENDUSER_ID] !== f.user) return false;
-  if (f.client !== undefined && rec.attributes[sc.ATTR_MCP_CLIENT_NAME] !== f.client) return false;
+  if (f.tenant !== undefined && rec.attributes[semconv.ATTR_TENANT_ID] !== f.tenant) return false;
+  if (f.user !== undefined && rec.attributes[semconv.ATTR_ENDUSER_ID] !== f.user) return false;
+  if (f.client !== undefined && rec.attributes[semconv.ATTR_MCP_CLIENT_NAME] !== f.client) return false;
   if (f.traceId !== undefined && rec.traceId !== f.traceId) return false;
   if (f.status !== undefined && (rec.status.code === 'error') !== (f.status === 'error')) return false;
   if (f.minDurationMs !== undefined && !(rec.durationMs >= f.minDurationMs)) return false;

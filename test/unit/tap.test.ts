@@ -121,6 +121,21 @@ test('what is never answered expires after the pending timeout, on a monotonic c
   expect(counters.pendingDropped).toBe(1);
 });
 
+test('a request does not expire while its exchange waits for the response headers: the upstream timeout answers first', () => {
+  const { tap, span } = setup({ ttlMs: 1000 });
+  const ch = http(tap);
+  tap.fromClient(ch, '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}');
+  tap.correlator.sweep(performance.now() + 5000);
+  expect(span('tools/call slow')).toBeUndefined();
+  tap.fail(ch, 'MTP_UPSTREAM_TIMEOUT', 'no response headers within the upstream timeout');
+  expect(span('tools/call slow')!.attributes['error.type']).toBe('MTP_UPSTREAM_TIMEOUT');
+  const streamed = http(tap);
+  tap.fromClient(streamed, '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"streamed"}}');
+  tap.accepted(streamed, 200); // an event stream: its headers came at once
+  tap.correlator.sweep(performance.now() + 5000);
+  expect(span('tools/call streamed')!.attributes['mcp_trace_proxy.outcome']).toBe('expired');
+});
+
 test('pending requests are bounded per scope and in total; what is dropped is counted', () => {
   const { tap, exporter, counters } = setup({ maxPerScope: 10, maxTotal: 25 });
   const s = Scope.session('http', 'flood');

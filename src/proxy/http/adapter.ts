@@ -88,51 +88,51 @@ export class HttpProxy {
   }
 
   /** A JSON request body read whole: traced, and spliced when it is plain text. Compressed bodies go as sent. */
-  tapRequest(ch: Channel, buf: Buffer, contentEncoding: string | undefined): Buffer {
+  tapRequest(channel: Channel, buf: Buffer, contentEncoding: string | undefined): Buffer {
     const enc = encodingOf(contentEncoding);
     const decoded = enc && decodeWhole(buf, enc, this.config.maxBodyBytes);
     const text = decoded && isUtf8(decoded) ? decoded.toString('utf8') : null;
-    const out = text === null ? null : this.tap!.fromClient(ch, text, enc === 'identity');
+    const out = text === null ? null : this.tap!.fromClient(channel, text, enc === 'identity');
     if (out === null) this.stats.unparsedBodies++;
     return out === null || out === text ? buf : Buffer.from(out, 'utf8');
   }
 
-  onResponseHeaders(ch: Channel, status: number, headers: IncomingHttpHeaders, req: IncomingMessage): void {
+  onResponseHeaders(channel: Channel, status: number, headers: IncomingHttpHeaders, req: IncomingMessage): void {
     const issued = header(headers, 'mcp-session-id');
     const sent = header(req.headers, 'mcp-session-id');
     // A session id is the upstream's when it sends it (initialize) or accepts it (a session from before a proxy restart).
     const confirmed = issued ?? (sent !== undefined && status < 300 ? sent : undefined);
     const scope = confirmed !== undefined ? this.sessions?.issued('http', confirmed) : undefined;
-    if (scope) this.tap!.session(ch, scope);
+    if (scope) this.tap!.session(channel, scope);
     // Only a DELETE the upstream accepted ends a session here (else its idle timeout does): a 404
     // may answer a wrong path or a forged id, and must not end another client's session tracking.
     if (sent !== undefined && req.method === 'DELETE' && status < 300) this.sessions?.ended('http', sent);
-    this.tap!.accepted(ch, status);
+    this.tap!.accepted(channel, status);
   }
 
   /** A legacy GET stream named its session: the POSTs that name it correlate here, for as long as the stream lives. */
-  legacySession(ch: Channel | null, id: string, res: ServerResponse): void {
+  legacySession(channel: Channel | null, id: string, res: ServerResponse): void {
     const scope = this.sessions?.issued('legacy-sse', id);
-    if (!ch || !scope) return;
-    this.tap!.session(ch, scope);
+    if (!channel || !scope) return;
+    this.tap!.session(channel, scope);
     res.once('close', () => this.sessions?.ended('legacy-sse', id));
   }
 
-  failed(e: ProxyError, method: string | undefined, path: string, ch: Channel | null, during = ''): void {
+  failed(e: ProxyError, method: string | undefined, path: string, channel: Channel | null, during = ''): void {
     this.stats.upstreamErrors[e.code] = (this.stats.upstreamErrors[e.code] ?? 0) + 1;
-    const span = ch?.first?.span.spanContext();
+    const span = channel?.first?.span.spanContext();
     // The path only: a query string may carry keys or tokens.
     this.log.warn(`upstream request failed${during}`, {
       code: e.code, method, path: path.split('?')[0], cause: ((e.cause as Error | undefined) ?? e).message, trace_id: span?.traceId, span_id: span?.spanId,
     });
-    if (ch) this.tap!.fail(ch, e.code, `${e.message}${during}`);
+    if (channel) this.tap!.fail(channel, e.code, `${e.message}${during}`);
   }
 
   /** The upstream's headers, less hop-by-hop ones, plus `traceresponse` when asked for (W3C Trace Context Level 2). */
-  responseHeaders(ch: Channel | null, headers: IncomingHttpHeaders) {
+  responseHeaders(channel: Channel | null, headers: IncomingHttpHeaders) {
     const h = clientHeaders(headers);
-    if (this.config.traceResponse && ch?.first) {
-      const c = ch.first.span.spanContext();
+    if (this.config.traceResponse && channel?.first) {
+      const c = channel.first.span.spanContext();
       h.traceresponse = `00-${c.traceId}-${c.spanId}-${c.traceFlags.toString(16).padStart(2, '0')}`;
     }
     return h;
@@ -141,7 +141,7 @@ export class HttpProxy {
 
 /**
  * One request and its response: the upstream request's sink. One object holds the exchange's state,
- * rather than a closure per stage, because this runs for every request (issue 12's profile).
+ * rather than a closure per stage, because this runs for every request (measured in bench/: see docs/ARCHITECTURE.md, "Cost").
  */
 class Exchange implements Sink {
   private readonly fwd = new Forward(this);
@@ -156,16 +156,16 @@ class Exchange implements Sink {
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
     private readonly path: string,
-    private readonly ch: Channel | null,
+    private readonly channel: Channel | null,
   ) {
     res.once('close', () => this.closed());
   }
 
   start(): void {
-    const { req, ch, proxy } = this;
+    const { req, channel, proxy } = this;
     const headers = upstreamHeaders(req, proxy.config.upstream.host, proxy.config.preserveHost);
     const body: Readable | null = hasBody(req) ? req : null;
-    if (ch && req.method === 'POST' && body && isJson(req.headers['content-type'])) {
+    if (channel && req.method === 'POST' && body && isJson(req.headers['content-type'])) {
       readBounded(req, proxy.config.maxBodyBytes, (read) => {
         try {
           this.read(headers, read);
@@ -185,7 +185,7 @@ class Exchange implements Sink {
       this.proxy.stats.oversizedBodies++;
       return this.send(headers, read.stream);
     }
-    const body = this.proxy.tapRequest(this.ch!, read.buf, header(this.req.headers, 'content-encoding'));
+    const body = this.proxy.tapRequest(this.channel!, read.buf, header(this.req.headers, 'content-encoding'));
     headers['content-length'] = String(body.length);
     this.send(headers, body);
   }
@@ -198,37 +198,37 @@ class Exchange implements Sink {
   }
 
   private send(headers: Record<string, string | string[]>, body: Buffer | Readable | null): void {
-    const { ch, proxy } = this;
+    const { channel, proxy } = this;
     // Last, so nothing after it can change the propagation headers: the first operation's fields,
     // injected once by the tap (for its _meta too), replace what the client sent under those names.
-    if (ch?.carrier) Object.assign(headers, ch.carrier);
+    if (channel?.carrier) Object.assign(headers, channel.carrier);
     forward(proxy.upstream, { path: this.path, method: this.req.method as string, headers, body, headersTimeoutMs: proxy.config.upstreamTimeoutMs }, this.fwd);
   }
 
   onStart(status: number, headers: IncomingHttpHeaders, flow: Pausable): void {
-    const { req, ch, proxy } = this;
+    const { req, channel, proxy } = this;
     const tap = proxy.tap;
     const contentType = header(headers, 'content-type');
     const eventStream = isEventStream(contentType);
     this.status = status;
     this.jsonResponse = !eventStream;
-    if (ch) proxy.onResponseHeaders(ch, status, headers, req);
+    if (channel) proxy.onResponseHeaders(channel, status, headers, req);
     const enc = encodingOf(header(headers, 'content-encoding'));
-    if (ch && enc && (eventStream || isJson(contentType))) {
-      this.frames = new BodyFrames(eventStream ? 'sse' : 'json', enc, proxy.config.maxBodyBytes, (text) => tap!.fromServer(ch, text), (oversized) => {
+    if (channel && enc && (eventStream || isJson(contentType))) {
+      this.frames = new BodyFrames(eventStream ? 'sse' : 'json', enc, proxy.config.maxBodyBytes, (text) => tap!.fromServer(channel, text), (oversized) => {
         if (oversized) proxy.stats.oversizedBodies++;
-        tap!.settle(ch, status);
+        tap!.settle(channel, status);
       });
     }
     this.relay = new Relay(this.res, {
       status,
-      headers: proxy.responseHeaders(ch, headers),
+      headers: proxy.responseHeaders(channel, headers),
       eventStream,
       // A stage of its own, tracing or not: a legacy endpoint must lead back through the proxy.
       endpoint: req.method === 'GET' && eventStream && enc === 'identity' ? {
         upstreamOrigin: proxy.config.upstream.origin,
         publicOrigin: publicOrigin(req),
-        onSession: (id) => proxy.legacySession(ch, id, this.res),
+        onSession: (id) => proxy.legacySession(channel, id, this.res),
       } : null,
     }, flow);
     if (eventStream) {
@@ -247,23 +247,23 @@ class Exchange implements Sink {
     if (this.frames) {
       if (rest) this.frames.push(rest);
       this.frames.end();
-    } else if (this.ch) this.proxy.tap!.settle(this.ch, this.status);
+    } else if (this.channel) this.proxy.tap!.settle(this.channel, this.status);
   }
 
   onFail(e: ProxyError, started: boolean, aborted: boolean): void {
     const { res } = this;
     if (aborted || res.destroyed || res.writableEnded) return;
     this.frames?.destroy();
-    this.proxy.failed(e, this.req.method, this.path, this.ch, started ? ' during the response body' : '');
+    this.proxy.failed(e, this.req.method, this.path, this.channel, started ? ' during the response body' : '');
     // A JSON body's headers wait for its first byte, so a reset before it is still a clean gateway error.
-    if (!this.relay?.started) sendError(res, e, this.ch);
+    if (!this.relay?.started) sendError(res, e, this.channel);
     else res.destroy();
   }
 
   private closed(): void {
     if (this.res.writableFinished) return;
     this.fwd.abort();
-    if (this.ch) this.proxy.tap!.clientGone(this.ch, !this.jsonResponse);
+    if (this.channel) this.proxy.tap!.clientGone(this.channel, !this.jsonResponse);
   }
 
   /** Our own code threw: the client still gets an answer, and the upstream request is given up. */
@@ -282,9 +282,9 @@ function publicOrigin(req: IncomingMessage): string {
 }
 
 /** A gateway error: the status from the error table, and a JSON-RPC error carrying the request ids. */
-function sendError(res: ServerResponse, e: ProxyError, ch: Channel | null): void {
-  const ids = ch?.requestIds ?? [];
-  const body = errorBody(ids, ch?.batch === true && ids.length > 0, e.rpcCode, `mcp-trace-proxy: ${e.message}`, { code: e.code });
+function sendError(res: ServerResponse, e: ProxyError, channel: Channel | null): void {
+  const ids = channel?.requestIds ?? [];
+  const body = errorBody(ids, channel?.batch === true && ids.length > 0, e.rpcCode, `mcp-trace-proxy: ${e.message}`, { code: e.code });
   res.writeHead(e.httpStatus, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -3,7 +3,7 @@
 //
 // Why dispatch() and not request(): request() makes a promise, a Readable body and a signal
 // listener per request, and the Readable re-buffers every chunk. Here one object per request
-// carries the whole exchange, and the body's chunks go straight to the sink (issue 12's profile).
+// carries the whole exchange, and the body's chunks go straight to the sink (measured in bench/: see docs/ARCHITECTURE.md, "Cost").
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';

@@ -30,10 +30,10 @@ export class Relay {
   private held: Buffer | null;
   private readonly write: (chunk: Buffer) => void;
 
-  constructor(private readonly res: ServerResponse, private readonly o: RelayOptions, flow: Pausable) {
+  constructor(private readonly res: ServerResponse, private readonly options: RelayOptions, flow: Pausable) {
     this.write = writer(flow, res);
-    this.held = o.endpoint ? EMPTY : null;
-    if (o.eventStream) {
+    this.held = this.options.endpoint ? EMPTY : null;
+    if (this.options.eventStream) {
       this.start();
       res.flushHeaders();
     }
@@ -43,7 +43,7 @@ export class Relay {
   push(data: Buffer): Buffer | null {
     if (!this.held) return this.pass(data);
     const held = this.held.length ? Buffer.concat([this.held, data]) : data;
-    const e = this.o.endpoint!;
+    const e = this.options.endpoint!;
     const first = firstEvent(held, e.upstreamOrigin, e.publicOrigin);
     if (!first && held.length < FIRST_EVENT_MAX) {
       this.held = held;
@@ -72,6 +72,6 @@ export class Relay {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    this.res.writeHead(this.o.status, this.o.headers);
+    this.res.writeHead(this.options.status, this.options.headers);
   }
 }
