@@ -23,7 +23,7 @@ const METRICS = [
   'mcp_trace_proxy.span_export.failures', 'mcp_trace_proxy.spans.kept', 'mcp_trace_proxy.spans.keep_buffer_dropped',
 ];
 const METRIC_ATTRIBUTES = ['mcp_trace_proxy.direction', 'reason'];
-const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'slow'];
+const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'incomplete', 'slow'];
 /** The 2026-07-28 `_meta` key the client's name is read from. */
 const META_KEYS = ['io.modelcontextprotocol/clientInfo'];
 
