@@ -5,7 +5,7 @@
 // docs/ARCHITECTURE.md shows the layers.
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { startAdmin } from './admin';
-import type { Config } from './cli/config';
+import type { Config } from './settings';
 import type { Logger } from './log';
 import { Tap } from './pipeline/tap';
 import { runStdio } from './proxy/stdio';

@@ -2,78 +2,17 @@
 // yargs 17 (CommonJS) rather than 18 (ESM-only): the build, jest and `npx` all run CommonJS here.
 import yargs from 'yargs';
 import { ConfigError } from '../errors';
-import type { InjectMeta } from '../pipeline/tap';
-import { OtelConfig, otelConfig } from './otel-config';
+import type { InjectMeta } from '../pipeline/inject-rule';
+import type { Config } from '../settings';
+import { otelConfig } from './otel-config';
 import { callerOptions } from './caller-config';
 import { ENV_PREFIX, OPTIONS, REPEATABLE, camel, envName, listValue, parseValue } from './options';
-import type { AttributeRule } from '../tracing/caller';
 import { DEFAULT_REDACT_KEYS, normalizeKey } from '../tracing/redact';
 
-export type { OtelConfig, Propagator, SamplerName, TracesExporter } from './otel-config';
+export type { Config, OtelConfig, StdioCommand } from '../settings';
+export type { Propagator, SamplerName, TracesExporter } from './otel-config';
 export { OPTIONS, envName } from './options';
 
-export interface StdioCommand {
-  readonly command: string;
-  readonly args: readonly string[];
-}
-
-export interface Config extends OtelConfig {
-  /** The HTTP(S) upstream; with --stdio, a placeholder that is never contacted. */
-  readonly upstream: URL;
-  /** --stdio: wrap this server command instead of proxying HTTP. */
-  readonly stdio: StdioCommand | null;
-  readonly host: string;
-  readonly port: number;
-  readonly adminHost: string;
-  /** null: no admin listener. */
-  readonly adminPort: number | null;
-  readonly serviceName: string;
-  /** Trace context into `params._meta`: auto creates `_meta` only where it cannot change the server's reading. */
-  readonly injectMeta: InjectMeta;
-  /** Without a tools/list or prompts/list from the upstream, how many distinct names become metric labels. */
-  readonly metricMaxTools: number;
-  readonly preserveHost: boolean;
-  readonly maxBodyBytes: number;
-  readonly upstreamTimeoutMs: number;
-  readonly pendingTimeoutMs: number;
-  readonly shutdownGraceMs: number;
-  /** Before closing the listener at shutdown, answer /readyz 503 for this long (so Kubernetes removes the endpoint). */
-  readonly drainDelayMs: number;
-  /** Opt-in: tool arguments / results on spans, redacted and truncated. */
-  readonly captureArguments: boolean;
-  readonly captureResults: boolean;
-  readonly captureMaxLength: number;
-  /** Normalized key fragments whose values are masked (defaults plus --redact-key). */
-  readonly redactKeys: readonly string[];
-  /** Host / Origin allow-lists (lower case); null: no check by the proxy. */
-  readonly allowedHosts: readonly string[] | null;
-  readonly allowedOrigins: readonly string[] | null;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** null: pretty on a terminal, JSON otherwise. */
-  readonly logFormat: 'json' | 'pretty' | null;
-  /** One log line per MCP operation (method, target, duration, status, trace id). */
-  readonly accessLog: boolean;
-  /** Add a W3C `traceresponse` header naming the operation's trace to the client's response. */
-  readonly traceResponse: boolean;
-  /** The live view (page and JSON API) on the admin port. */
-  readonly ui: boolean;
-  /** How many finished spans the live view keeps. */
-  readonly uiBuffer: number;
-  /** OpenInference attributes (Phoenix, Langfuse) beside the MCP ones. */
-  readonly openinference: boolean;
-  /** Caller attribution: request headers and bearer-JWT claims copied onto the spans. */
-  readonly attributeHeaders: readonly AttributeRule[];
-  readonly attributeJwtClaims: readonly AttributeRule[];
-  /** Attributes recorded as an HMAC-SHA256 of the value, keyed by MCP_TRACE_PROXY_HASH_KEY. */
-  readonly hashAttributes: readonly string[];
-  readonly hashKey: string | null;
-  /** Attributes that are also labels of the operation histograms, each bounded by metricMaxValues. */
-  readonly metricAttributes: readonly string[];
-  readonly metricMaxValues: number;
-  /** Export an operation the head sampler dropped when it fails (keepErrors) or is slower than keepSlowMs. */
-  readonly keepErrors: boolean;
-  readonly keepSlowMs: number | null;
-}
 
 /** service.name from OTEL_RESOURCE_ATTRIBUTES (key=value pairs, percent-encoded), which OTEL_SERVICE_NAME overrides. */
 function resourceServiceName(env: NodeJS.ProcessEnv): string | undefined {

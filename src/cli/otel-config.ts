@@ -4,33 +4,13 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
 
+import type { OtelConfig } from '../settings';
 import type { OtlpProtocol, TracesExporter } from '../tracing/exporters';
 import type { Propagator } from '../tracing/propagation';
 import type { SamplerName } from '../tracing/sdk';
 
-export type { OtlpProtocol, Propagator, SamplerName, TracesExporter };
+export type { OtelConfig, OtlpProtocol, Propagator, SamplerName, TracesExporter };
 
-/** What the OTEL_* variables configure; part of Config. */
-export interface OtelConfig {
-  /** Metric readers from OTEL_METRICS_EXPORTER (default prometheus: /metrics on the admin port). */
-  readonly metricsExporters: readonly ('prometheus' | 'otlp')[];
-  /** The OTLP metrics endpoint (…/v1/metrics over HTTP, as given over gRPC), or null: the exporter's default. */
-  readonly otlpMetricsUrl: string | null;
-  readonly metricsProtocol: OtlpProtocol;
-  readonly metricExportIntervalMs: number;
-  /** OTEL_SDK_DISABLED: forward only, no spans, no propagation. */
-  readonly tracingEnabled: boolean;
-  /** Empty when OTEL_TRACES_EXPORTER=none. */
-  readonly tracesExporters: readonly TracesExporter[];
-  /** The OTLP traces endpoint (…/v1/traces over HTTP, as given over gRPC), or null when none is configured. */
-  readonly otlpTracesUrl: string | null;
-  readonly tracesProtocol: OtlpProtocol;
-  /** OTEL_EXPORTER_ZIPKIN_ENDPOINT, for OTEL_TRACES_EXPORTER=zipkin. */
-  readonly zipkinUrl: string;
-  readonly propagators: readonly Propagator[];
-  readonly sampler: SamplerName;
-  readonly samplerArg: number;
-}
 
 function listOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], dflt: readonly T[]): T[] | null {
   const raw = env[name]?.trim();
