@@ -8,12 +8,12 @@ import type { Config } from './cli/config';
 import type { Logger } from './log';
 import { createTap } from './pipeline/create';
 import { SessionRegistry } from './pipeline/sessions';
-import { HttpProxy } from './proxy/http/adapter';
+import { HttpProxy, sendError } from './proxy/http/adapter';
 import { WebSocketBridge, refuse } from './proxy/websocket';
 import { ProxyCounters, newCounters } from './tracing/metrics';
 import type { Telemetry } from './tracing/sdk';
 import * as sc from './tracing/semconv';
-import { allowed } from './proxy/headers';
+import { allowed, unforwardable } from './proxy/headers';
 
 export interface RunningProxy {
   /** e.g. http://127.0.0.1:8080 */
@@ -63,20 +63,29 @@ export async function startServer(config: Config, log: Logger, telemetry: Teleme
     if (shuttingDown) res.shouldKeepAlive = false;
     const refused = allowed(req.headers, config.allowedHosts, config.allowedOrigins);
     if (refused) return void forbidden(res, refused);
+    const cannot = unforwardable(req);
+    if (cannot) return void sendError(res, cannot, null);
     proxy.handle(req, res);
   });
+  // Every field is kept (maxHeaderSize still bounds them all), so unforwardable() sees a request with
+  // too many whole and refuses it; Node's own limit would drop the tail silently, Content-Length too.
+  server.maxHeadersCount = 0;
   server.on('upgrade', (req, socket, head) => {
     if (shuttingDown) return refuse(socket, 503, 'mcp-trace-proxy: shutting down');
     const refused = allowed(req.headers, config.allowedHosts, config.allowedOrigins);
     if (refused) return refuse(socket, 403, `Forbidden: ${refused}`);
+    const cannot = unforwardable(req);
+    if (cannot) return refuse(socket, cannot.httpStatus, `mcp-trace-proxy: ${cannot.message}`);
     ws.handleUpgrade(req, socket, head);
   });
   // Not an open proxy: CONNECT tunnels nothing (without this listener node would just drop the socket).
   server.on('connect', (_req, socket) => {
     socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 39\r\n\r\nmcp-trace-proxy: CONNECT is not served\n');
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A header section over maxHeaderSize: 431, as Node itself would answer, not a plain 400.
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
