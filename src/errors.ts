@@ -7,7 +7,9 @@ export type ProxyErrorCode =
   | 'MTP_UPSTREAM_RESET'
   | 'MTP_UPSTREAM_TIMEOUT'
   | 'MTP_UPSTREAM_ERROR'
-  | 'MTP_SHUTTING_DOWN';
+  | 'MTP_SHUTTING_DOWN'
+  | 'MTP_HEADER_FIELDS_TOO_MANY'
+  | 'MTP_TRANSFER_CODING';
 
 export class ProxyError extends Error {
   readonly code: ProxyErrorCode;
@@ -36,6 +38,25 @@ export class ConfigError extends ProxyError {
 // JSON-RPC codes in the implementation-defined range; -32001 is the MCP SDKs' RequestTimeout.
 const RPC_UPSTREAM_FAILED = -32000;
 const RPC_TIMEOUT = -32001;
+const RPC_REFUSED = -32000;
+
+/** No response headers in time; `cause` says which timer saw it (ours, or undici's connect timeout). */
+export function upstreamTimeout(cause: unknown): ProxyError {
+  return new ProxyError('MTP_UPSTREAM_TIMEOUT', 'upstream did not answer in time', 504, RPC_TIMEOUT, { cause });
+}
+
+// Requests the proxy cannot forward as the client framed them: refused before anything reaches the
+// upstream. Their body is never read, so the JSON-RPC error carries no id.
+
+/** More header fields than the proxy forwards (RFC 6585 §5): part of them would be lost on the way. */
+export function tooManyHeaderFields(max: number): ProxyError {
+  return new ProxyError('MTP_HEADER_FIELDS_TOO_MANY', `more than ${max} request header fields`, 431, RPC_REFUSED);
+}
+
+/** A transfer coding other than chunked (RFC 9112 §6.1): forwarding would pass the coded bytes on without it. */
+export function unsupportedTransferCoding(value: string): ProxyError {
+  return new ProxyError('MTP_TRANSFER_CODING', `transfer coding ${JSON.stringify(value)} is not supported, only chunked`, 501, RPC_REFUSED);
+}
 
 /** Maps an undici/socket error to the gateway status table (RFC 9110: 502, 503, 504). */
 export function upstreamError(err: unknown): ProxyError {
@@ -43,7 +64,7 @@ export function upstreamError(err: unknown): ProxyError {
   switch (code) {
     case 'UND_ERR_HEADERS_TIMEOUT':
     case 'UND_ERR_CONNECT_TIMEOUT':
-      return new ProxyError('MTP_UPSTREAM_TIMEOUT', 'upstream did not answer in time', 504, RPC_TIMEOUT, { cause: err });
+      return upstreamTimeout(err);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new ProxyError('MTP_UPSTREAM_DNS', 'upstream host name could not be resolved', 503, RPC_UPSTREAM_FAILED, { cause: err });

@@ -7,13 +7,13 @@ import { AdminOptions, AdminServer, hostForUrl, listen, startAdmin } from './adm
 import type { Logger } from './log';
 import { SessionRegistry } from './pipeline/sessions';
 import type { Tap } from './pipeline/tap';
-import { HttpOptions, HttpProxy } from './proxy/http/adapter';
+import { HttpOptions, HttpProxy, sendError } from './proxy/http/adapter';
 import { WebSocketBridge, WebSocketOptions, refuse } from './proxy/websocket';
 import { ProxyCounters, newCounters } from './tracing/metrics';
 import type { Telemetry } from './tracing/sdk';
 import * as semconv from './tracing/semconv';
 import type { LiveView } from './ui/handler';
-import { allowed } from './proxy/headers';
+import { allowed, unforwardable } from './proxy/headers';
 
 /** The listeners' options; the proxy's and the admin port's are parts of it. */
 export interface ServerOptions extends HttpOptions, WebSocketOptions, AdminOptions {
@@ -77,20 +77,29 @@ export async function startServer(config: ServerOptions, log: Logger, traced: { 
     if (shuttingDown) res.shouldKeepAlive = false;
     const refused = allowed(req.headers, config.allowedHosts, config.allowedOrigins);
     if (refused) return void forbidden(res, refused);
+    const cannot = unforwardable(req);
+    if (cannot) return void sendError(res, cannot, null);
     proxy.handle(req, res);
   });
+  // Every field is kept (maxHeaderSize still bounds them all), so unforwardable() sees a request with
+  // too many whole and refuses it; Node's own limit would drop the tail silently, Content-Length too.
+  server.maxHeadersCount = 0;
   server.on('upgrade', (req, socket, head) => {
     if (shuttingDown) return refuse(socket, 503, 'mcp-trace-proxy: shutting down');
     const refused = allowed(req.headers, config.allowedHosts, config.allowedOrigins);
     if (refused) return refuse(socket, 403, `Forbidden: ${refused}`);
+    const cannot = unforwardable(req);
+    if (cannot) return refuse(socket, cannot.httpStatus, `mcp-trace-proxy: ${cannot.message}`);
     ws.handleUpgrade(req, socket, head);
   });
   // Not an open proxy: CONNECT tunnels nothing (without this listener node would just drop the socket).
   server.on('connect', (_req, socket) => {
     socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: 39\r\n\r\nmcp-trace-proxy: CONNECT is not served\n');
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A header section over maxHeaderSize: 431, as Node itself would answer, not a plain 400.
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

@@ -1,7 +1,15 @@
 // Header rules for both directions: hop-by-hop headers (RFC 9110 §7.6.1) stay on their hop,
 // forwarding headers are added, everything else passes as the peer sent it.
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { ProxyError, tooManyHeaderFields, unsupportedTransferCoding } from '../errors';
 import type { ConnInfo } from '../tracing/attributes';
+
+/**
+ * The most request header fields the proxy forwards: Node's own default, which is also what an
+ * upstream built on Node keeps. The listener keeps every field (its size limit still bounds them),
+ * so a request with more is seen whole and refused, not forwarded without its tail.
+ */
+export const MAX_HEADER_FIELDS = 1000;
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer',
@@ -35,8 +43,7 @@ export function upstreamHeaders(req: IncomingMessage, upstreamHost: string, pres
   // Node has already answered `Expect: 100-continue` and reads the whole body; the upstream gets it
   // as a plain request (undici refuses the header, which was a 502).
   delete out.expect;
-  // `te: trailers` is the one TE value a proxy may forward.
-  if (header(req.headers, 'te')?.toLowerCase().split(',').some((s) => s.trim() === 'trailers')) out.te = 'trailers';
+  if (acceptsTrailers(req.headers)) out.te = 'trailers';
   if (!preserveHost || !req.headers.host) out.host = upstreamHost;
   const peer = req.socket.remoteAddress;
   if (peer) {
@@ -46,6 +53,28 @@ export function upstreamHeaders(req: IncomingMessage, upstreamHost: string, pres
   if (!req.headers['x-forwarded-proto']) out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
   if (req.headers.host && !req.headers['x-forwarded-host']) out['x-forwarded-host'] = req.headers.host;
   return out;
+}
+
+/** The client accepts trailer fields: `te: trailers`, the one TE value a proxy may forward. */
+export function acceptsTrailers(h: IncomingHttpHeaders): boolean {
+  return !!header(h, 'te')?.toLowerCase().split(',').some((s) => s.trim() === 'trailers');
+}
+
+/**
+ * Why a request cannot be forwarded as the client framed it, or null. Node decodes chunked only:
+ * with `gzip, chunked` the body it hands on is still gzip, and the upstream would get it with no
+ * header saying so (Transfer-Encoding is hop-by-hop).
+ */
+export function unforwardable(req: IncomingMessage): ProxyError | null {
+  if (req.rawHeaders.length > 2 * MAX_HEADER_FIELDS) return tooManyHeaderFields(MAX_HEADER_FIELDS);
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te !== 'chunked' && !onlyChunked(te)) return unsupportedTransferCoding(te);
+  return null;
+}
+
+function onlyChunked(te: string): boolean {
+  const codings = te.split(',').map((s) => s.trim()).filter(Boolean);
+  return codings.length === 1 && codings[0].toLowerCase() === 'chunked';
 }
 
 /** Headers for the client's response: the upstream's, less hop-by-hop ones. */

@@ -1,7 +1,8 @@
 // The upstream request's dispatch handler (src/proxy/http/forward.ts): abort at any time, failures
-// mapped once, and a throw in the sink kept away from undici.
+// mapped once, a throw in the sink kept away from undici, and the headers timeout on its own timer.
+import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { Forward, Sink } from '../../src/proxy/http/forward';
+import { Forward, Sink, forward } from '../../src/proxy/http/forward';
 
 function controller(): Dispatcher.DispatchController & { aborts: unknown[] } {
   const aborts: unknown[] = [];
@@ -66,7 +67,80 @@ describe('Forward', () => {
     f.onRequestStart(c);
     f.onResponseStart(c, 200, {});
     expect(() => f.onResponseData(c, Buffer.from('x'))).not.toThrow();
-    f.onResponseEnd();
+    f.onResponseEnd(c, {});
     expect(s.calls).toEqual(['start 200', 'unexpected bug', 'end']);
+  });
+});
+
+/** A dispatcher that only records what it was asked to send (undici never runs). */
+function recorder(): Dispatcher & { opts: Dispatcher.DispatchOptions[] } {
+  const opts: Dispatcher.DispatchOptions[] = [];
+  return { opts, dispatch: (o: Dispatcher.DispatchOptions) => (opts.push(o), true) } as never;
+}
+
+describe('Forward: the headers timeout is a timer of its own, on time', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('no status line within the timeout: MTP_UPSTREAM_TIMEOUT at that very millisecond, and the request is aborted', () => {
+    const s = sink();
+    const f = new Forward(s);
+    const c = controller();
+    forward(recorder(), { path: '/mcp', method: 'POST', headers: {}, body: Buffer.from('{}'), headersTimeoutMs: 1500 }, f);
+    f.onRequestStart(c);
+    jest.advanceTimersByTime(1499);
+    expect(s.calls).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(s.calls).toEqual(['fail MTP_UPSTREAM_TIMEOUT 504 started=false aborted=false']);
+    expect(c.aborts).toHaveLength(1);
+    f.onResponseError(c, Object.assign(new Error('aborted'), { code: 'UND_ERR_ABORTED' })); // the abort's own echo
+    expect(s.calls).toHaveLength(1);
+  });
+
+  it('the status line stops the timer', () => {
+    const s = sink();
+    const f = new Forward(s);
+    const c = controller();
+    forward(recorder(), { path: '/mcp', method: 'GET', headers: {}, body: null, headersTimeoutMs: 1500 }, f);
+    f.onRequestStart(c);
+    jest.advanceTimersByTime(1000);
+    f.onResponseStart(c, 200, {});
+    jest.advanceTimersByTime(60_000);
+    expect(s.calls).toEqual(['start 200']);
+    expect(c.aborts).toHaveLength(0);
+  });
+
+  it('a timeout before undici has started the request: the sink hears at once, the request is aborted when it starts', () => {
+    const s = sink();
+    const f = new Forward(s);
+    forward(recorder(), { path: '/mcp', method: 'POST', headers: {}, body: Buffer.from('{}'), headersTimeoutMs: 200 }, f);
+    jest.advanceTimersByTime(200);
+    expect(s.calls).toEqual(['fail MTP_UPSTREAM_TIMEOUT 504 started=false aborted=false']);
+    const c = controller();
+    f.onRequestStart(c);
+    expect(c.aborts).toHaveLength(1);
+  });
+
+  it('a streamed body: the wait starts once it has been sent whole, the upload\'s time is the client\'s', async () => {
+    const s = sink();
+    const f = new Forward(s);
+    const body = new PassThrough();
+    forward(recorder(), { path: '/mcp', method: 'POST', headers: {}, body, headersTimeoutMs: 1500 }, f);
+    jest.advanceTimersByTime(5000);
+    expect(s.calls).toEqual([]);
+    const ended = new Promise((r) => body.once('end', r)); // after forward()'s own listener
+    body.resume(); // what undici does as it sends it
+    body.end('{}');
+    await ended;
+    jest.advanceTimersByTime(1499);
+    expect(s.calls).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(s.calls).toEqual(['fail MTP_UPSTREAM_TIMEOUT 504 started=false aborted=false']);
+  });
+
+  it('undici\'s own coarse headers timer is left as a later backstop, so it never decides first', () => {
+    const d = recorder();
+    forward(d, { path: '/mcp', method: 'POST', headers: {}, body: null, headersTimeoutMs: 1500 }, new Forward(sink()));
+    expect(d.opts[0].headersTimeout).toBe(2500);
   });
 });

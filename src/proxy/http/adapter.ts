@@ -16,7 +16,7 @@ import type { SessionRegistry } from '../../pipeline/sessions';
 import { Channel, Tap, isSessionEra } from '../../pipeline/tap';
 import type { ProxyCounters } from '../../tracing/metrics';
 import { extractHeaders } from '../../tracing/propagation';
-import { clientHeaders, connInfo, header, isEventStream, isJson, requestPath, upstreamHeaders } from '../headers';
+import { acceptsTrailers, clientHeaders, connInfo, header, isEventStream, isJson, requestPath, upstreamHeaders } from '../headers';
 import type { Pausable } from '../flow';
 import { Forward, Sink, forward } from './forward';
 import { Relay } from './relay';
@@ -230,6 +230,7 @@ class Exchange implements Sink {
         publicOrigin: publicOrigin(req),
         onSession: (id) => proxy.legacySession(channel, id, this.res),
       } : null,
+      trailers: acceptsTrailers(req.headers) ? { announced: header(headers, 'trailer') } : null,
     }, flow);
     if (eventStream) {
       proxy.stats.openStreams++;
@@ -242,8 +243,8 @@ class Exchange implements Sink {
     if (out && this.frames) this.frames.push(out);
   }
 
-  onEnd(): void {
-    const rest = this.relay!.end();
+  onEnd(trailers: IncomingHttpHeaders): void {
+    const rest = this.relay!.end(trailers);
     if (this.frames) {
       if (rest) this.frames.push(rest);
       this.frames.end();
@@ -282,7 +283,7 @@ function publicOrigin(req: IncomingMessage): string {
 }
 
 /** A gateway error: the status from the error table, and a JSON-RPC error carrying the request ids. */
-function sendError(res: ServerResponse, e: ProxyError, channel: Channel | null): void {
+export function sendError(res: ServerResponse, e: ProxyError, channel: Channel | null): void {
   const ids = channel?.requestIds ?? [];
   const body = errorBody(ids, channel?.batch === true && ids.length > 0, e.rpcCode, `mcp-trace-proxy: ${e.message}`, { code: e.code });
   res.writeHead(e.httpStatus, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });

@@ -2,7 +2,8 @@
 // its content type, with back-pressure. Event streams get their headers at once (a GET stream may be
 // silent for hours); other bodies with their first byte, so a reset before any byte is still a clean
 // gateway error.
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { clientHeaders } from '../headers';
 import { firstEvent } from '../legacy-sse';
 import { Pausable, writer } from '../flow';
 
@@ -22,6 +23,11 @@ export interface RelayOptions {
   readonly headers: OutgoingHttpHeaders;
   readonly eventStream: boolean;
   readonly endpoint: EndpointStage | null;
+  /**
+   * The client sent `TE: trailers`: the upstream's trailer fields follow the body, announced by its
+   * `Trailer` header when it sent one. null: they are dropped, as a proxy may (RFC 9112 §7.1.2).
+   */
+  readonly trailers: { readonly announced: string | undefined } | null;
 }
 
 export class Relay {
@@ -55,10 +61,12 @@ export class Relay {
   }
 
   /** The body ended. Returns what was still held back, as push does. */
-  end(): Buffer | null {
+  end(trailers?: IncomingHttpHeaders): Buffer | null {
     const rest = this.held?.length ? this.pass(this.held) : null;
     this.held = null;
     this.start();
+    // Node writes them only on a chunked response (an HTTP/1.0 client gets none).
+    if (this.options.trailers && trailers) this.res.addTrailers(fieldLines(trailers));
     this.res.end();
     return rest;
   }
@@ -72,6 +80,26 @@ export class Relay {
   private start(): void {
     if (this.started) return;
     this.started = true;
-    this.res.writeHead(this.options.status, this.options.headers);
+    const announced = this.options.trailers?.announced;
+    // Node refuses a `Trailer` header on a response it will not send chunked.
+    this.res.writeHead(this.options.status, announced && this.chunked() ? { ...this.options.headers, trailer: announced } : this.options.headers);
   }
+
+  /** Whether Node will send this response chunked: a body of unknown length to an HTTP/1.1 client. */
+  private chunked(): boolean {
+    const { status, headers } = this.options;
+    return this.res.useChunkedEncodingByDefault && this.res.req.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304
+      && headers['content-length'] === undefined;
+  }
+}
+
+/** Trailer fields as lines, each value of a repeated field on its own; hop-by-hop ones stay on their hop. */
+function fieldLines(trailers: IncomingHttpHeaders): [string, string][] {
+  const lines: [string, string][] = [];
+  const fields = clientHeaders(trailers);
+  for (const name in fields) {
+    const v = fields[name];
+    for (const one of Array.isArray(v) ? v : [v]) lines.push([name, String(one)]);
+  }
+  return lines;
 }
