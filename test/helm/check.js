@@ -8,12 +8,12 @@
 // check-overrides.js (nulls, image, dependency toggle), check-production.js (PDB, HPA, NetworkPolicy,
 // ServiceAccount, TLS, metrics and UI switches, helm test), check-sidecar.js (native sidecar, PodMonitor),
 // check-monitoring.js (PrometheusRule, dashboard, job names, otlp.protocol), check-deploy.js (deploy/),
-// check-docs.js (every values key in the README and the schema).
+// check-docs.js (every values key in the README and the schema), check-injector.js (the injection webhook).
 'use strict';
 process.env.MTP_HELM_JSON_DIR = process.argv[2];
 const { summary } = require('./lib');
 
-for (const topic of ['basics', 'overrides', 'production', 'sidecar', 'monitoring', 'deploy', 'docs']) {
+for (const topic of ['basics', 'overrides', 'production', 'sidecar', 'monitoring', 'deploy', 'docs', 'injector']) {
   try {
     require(`./check-${topic}`);
   } catch (err) {

@@ -203,6 +203,17 @@ expect_notes "sidecar" "preStop" "$CHART/ci/sidecar-values.yaml"
 expect_notes "production" "anyone who reaches the admin port can read the spans (the NetworkPolicy allows only namespace monitoring)" "$CHART/ci/production-values.yaml"
 expect_notes "production" "helm test rel -n mcp" "$CHART/ci/production-values.yaml"
 
+# ---- issue 22: the injection webhook ----
+render injector-cert-manager "injector with cert-manager (a self-signed Issuer), failurePolicy Fail, a plain-container sidecar" "$CHART" -n mcp-system \
+  --set standalone.enabled=false --set injector.enabled=true --set injector.certManager.enabled=true --set injector.failurePolicy=Fail \
+  --set injector.nativeSidecar=false --set injector.replicaCount=2
+render injector-issuer "injector with cert-manager and a ClusterIssuer of the user's, standalone on as well" "$CHART" -n mcp-system "${U[@]}" \
+  --set injector.enabled=true --set injector.certManager.enabled=true --set injector.certManager.issuerRef.name=ca-issuer \
+  --set injector.certManager.issuerRef.kind=ClusterIssuer --set injector.certManager.issuerRef.group=cert-manager.io --set 'resources.limits.cpu=null'
+expect_fail "injector.timeoutSeconds above 5" 'injector.timeoutSeconds' "$CHART" --set standalone.enabled=false --set injector.enabled=true --set injector.timeoutSeconds=10
+expect_fail "injector.failurePolicy not Ignore or Fail" 'injector.failurePolicy' "$CHART" --set standalone.enabled=false --set injector.enabled=true --set injector.failurePolicy=Warn
+expect_fail "injector.attributeHeaders not <header>=<attribute>" 'injector.attributeHeaders' "$CHART" --set standalone.enabled=false --set injector.enabled=true --set 'injector.attributeHeaders[0]=x-tenant-id'
+
 # ---- a user's chart with this chart as a dependency, including the sidecar template ----
 cp -r "$ROOT/test/helm/sidecar-chart" "$tmp/sidecar-chart"
 mkdir -p "$tmp/sidecar-chart/charts"
