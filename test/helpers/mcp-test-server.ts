@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema, ElicitResultSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
 export interface RawRequest {
@@ -85,6 +85,21 @@ function createMcpServer(): McpServer {
       });
     });
     return { content: [{ type: 'text', text: 'slept' }] };
+  });
+
+  // A server→client request on the tool call's own stream (elicitation or sampling). The tool ends
+  // well whatever the client answers, an error included, and says which it got.
+  server.registerTool('ask', { inputSchema: { kind: z.enum(['elicitation', 'sampling']) } }, async ({ kind }, extra) => {
+    try {
+      if (kind === 'elicitation') {
+        await extra.sendRequest({ method: 'elicitation/create', params: { message: 'sure?', requestedSchema: { type: 'object', properties: {} } } }, ElicitResultSchema);
+      } else {
+        await extra.sendRequest({ method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: 'hi' } }], maxTokens: 10 } }, CreateMessageResultSchema);
+      }
+      return { content: [{ type: 'text', text: 'answered' }] };
+    } catch {
+      return { content: [{ type: 'text', text: 'refused' }] };
+    }
   });
 
   server.registerPrompt('greet', { argsSchema: { name: z.string() } }, ({ name }) => ({
