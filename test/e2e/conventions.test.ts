@@ -24,7 +24,7 @@ const METRICS = [
   'mcp_trace_proxy.notifications.unrouted',
 ];
 const METRIC_ATTRIBUTES = ['mcp_trace_proxy.direction', 'reason'];
-const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'slow'];
+const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'slow', 'incomplete'];
 /** The 2026-07-28 `_meta` keys read: the client's name, and the subscription a notification belongs to. */
 const META_KEYS = ['io.modelcontextprotocol/clientInfo', 'io.modelcontextprotocol/subscriptionId'];
 
