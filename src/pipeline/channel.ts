@@ -3,7 +3,9 @@
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { RpcMessage } from '../jsonrpc/parse';
 import type { ConnInfo } from '../tracing/attributes';
+import { CallerRules, clientAttributes } from '../tracing/caller';
 import type { Operation } from '../tracing/lifecycle';
+import * as semconv from '../tracing/semconv';
 import type { Scope } from './scope';
 
 /** Where frames pass: one HTTP exchange, or one WebSocket or stdio connection. */
@@ -17,6 +19,11 @@ export interface Channel {
   attributed?: { readonly client: Attributes | undefined; readonly attributes: Attributes };
   /** Known to be session-era (pre-2026-07-28): `_meta` may be created. */
   sessionEra: boolean;
+  /**
+   * HTTP: each request's answer and its related notifications come on this exchange's own response,
+   * so its requests do not expire while the exchange is open; its end decides theirs.
+   */
+  readonly ownStream: boolean;
   /** Client requests it carried, newest last (ended ones are pruned as it goes). */
   readonly requests: Operation[];
   /** Client notifications it carried: they end once the upstream accepts them. */
@@ -47,13 +54,33 @@ export function prune(ops: Operation[]): void {
   if (ops.length >= 8) for (let i = ops.length - 1; i >= 0; i--) if (ops[i].isEnded) ops.splice(i, 1);
 }
 
-/** The channel's one open request, when there is exactly one: stream notifications belong to it. */
-export function onlyOpen(channel: Channel): Operation | undefined {
+/** The method whose response is a stream the client holds open for server notifications (spec 2026-07-28). */
+export const LISTEN = 'subscriptions/listen';
+
+/**
+ * The channel's one open request, which a notification naming nothing belongs to: undefined when
+ * none is open, null when several are. On a connection a listen is no candidate: what belongs to it
+ * carries its subscriptionId there, since every stream shares the one channel.
+ */
+export function onlyOpen(channel: Channel): Operation | undefined | null {
   let found: Operation | undefined;
   for (const op of channel.requests) {
-    if (op.isEnded) continue;
-    if (found) return undefined;
+    if (op.isEnded || (!channel.ownStream && op.method === LISTEN)) continue;
+    if (found) return null;
     found = op;
   }
   return found;
+}
+
+/** Caller and client attributes; the client from initialize's clientInfo or (2026-07-28) the request's `_meta`. */
+export function attribution(channel: Channel, rules: CallerRules, m?: RpcMessage): Attributes {
+  const info = m?.method === 'initialize' ? m.params?.clientInfo : (m?.params?._meta as Record<string, unknown> | undefined)?.[semconv.META_CLIENT_INFO];
+  if (info !== undefined) {
+    const named = clientAttributes(info, rules);
+    if (named) channel.scope.client = named;
+  }
+  const client = channel.scope.client ?? channel.claimed?.client;
+  if (!client) return channel.caller;
+  if (channel.attributed?.client !== client) channel.attributed = { client, attributes: { ...channel.caller, ...client } };
+  return channel.attributed.attributes;
 }

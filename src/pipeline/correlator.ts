@@ -1,7 +1,9 @@
 // Pending requests, keyed by (scope, key): the scope is an object (scope.ts), the key a string
 // within it (direction and the id's exact JSON text, see `requestKey`). Generic over what it stores:
 // it knows nothing of spans. Bounded per scope and in total, with a monotonic expiry; whatever
-// leaves without being taken goes to `onDrop` with the reason.
+// leaves without being taken goes to `onDrop` with the reason. An entry marked lasting (a request
+// held open by its stream) is not expired: the sweep files it again at the young end, and only the
+// bounds or its owner end it.
 import type { Scope } from './scope';
 
 export type Direction = 'client_to_server' | 'server_to_client';
@@ -21,7 +23,9 @@ interface Entry<T> {
   readonly scope: Scope;
   readonly key: string;
   readonly value: T;
-  readonly at: number;
+  at: number;
+  /** Not expired while set: its stream, not the clock, decides when it ends. */
+  lasting: boolean;
   /** Neighbours in insertion order across all scopes; null once removed. */
   prev: Entry<T> | null;
   next: Entry<T> | null;
@@ -61,17 +65,30 @@ export class Correlator<T> {
     return this.count;
   }
 
-  put(scope: Scope, key: string, value: T): void {
+  put(scope: Scope, key: string, value: T, lasting = false): void {
     const old = entries<T>(scope)?.get(key);
     if (old) this.drop(old, 'superseded'); // a reused id supersedes the older request
     else if ((entries<T>(scope)?.size ?? 0) >= this.limits.maxPerScope) this.drop(entries<T>(scope)!.values().next().value as Entry<T>, 'evicted');
     if (this.count >= this.limits.maxTotal && this.head) this.drop(this.head, 'evicted');
-    const e: Entry<T> = { scope, key, value, at: this.now(), prev: this.tail, next: null };
+    const e: Entry<T> = { scope, key, value, at: 0, lasting, prev: null, next: null };
     (entries<T>(scope) ?? (scope.pending = new Map<string, Entry<T>>()) as Map<string, Entry<T>>).set(key, e);
-    if (this.tail) this.tail.next = e;
-    else this.head = e;
-    this.tail = e;
+    this.append(e);
     this.count++;
+  }
+
+  /**
+   * Marks every entry of `scope` holding `value` lasting or not. Either way its clock starts again:
+   * a request whose stream ended has the whole expiry left to be answered elsewhere.
+   */
+  mark(scope: Scope, value: T, lasting: boolean): void {
+    const map = entries<T>(scope);
+    if (!map) return;
+    for (const e of map.values()) {
+      if (e.value !== value) continue;
+      e.lasting = lasting;
+      this.unlink(e);
+      this.append(e);
+    }
   }
 
   get(scope: Scope, key: string): T | undefined {
@@ -110,13 +127,24 @@ export class Correlator<T> {
   rescope(from: Scope, to: Scope): void {
     for (const e of [...(entries<T>(from)?.values() ?? [])]) {
       this.remove(e);
-      this.put(to, e.key, e.value);
+      this.put(to, e.key, e.value, e.lasting);
     }
   }
 
-  /** Drops entries older than the expiry. The list is in insertion order, so this stops at the first young one. */
+  /**
+   * Drops entries older than the expiry. The list is in insertion order, so this stops at the first
+   * young one; a lasting entry goes to the young end instead (each is seen at most once a sweep).
+   */
   sweep(now = this.now()): void {
-    while (this.head && now - this.head.at >= this.limits.ttlMs) this.drop(this.head, 'expired');
+    for (let n = this.count; n > 0 && this.head && now - this.head.at >= this.limits.ttlMs; n--) {
+      const e = this.head;
+      if (!e.lasting) {
+        this.drop(e, 'expired');
+        continue;
+      }
+      this.unlink(e);
+      this.append(e, now);
+    }
   }
 
   /** Stops the sweeper and returns what is still pending. */
@@ -141,12 +169,26 @@ export class Correlator<T> {
     if (!map || map.get(e.key) !== e) return;
     map.delete(e.key);
     if (map.size === 0) e.scope.pending = null;
+    this.unlink(e);
+    this.count--;
+  }
+
+  /** Out of the order list (still in its scope's table). */
+  private unlink(e: Entry<T>): void {
     if (e.prev) e.prev.next = e.next;
     else this.head = e.next;
     if (e.next) e.next.prev = e.prev;
     else this.tail = e.prev;
     e.prev = e.next = null; // a removed entry that V8 promoted must not keep its young neighbours alive
-    this.count--;
+  }
+
+  /** At the young end, its clock started at `now`. */
+  private append(e: Entry<T>, now = this.now()): void {
+    e.at = now;
+    e.prev = this.tail;
+    if (this.tail) this.tail.next = e;
+    else this.head = e;
+    this.tail = e;
   }
 }
 

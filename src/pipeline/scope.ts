@@ -20,11 +20,8 @@ export class Scope {
    */
   pending: Map<string, unknown> | null = null;
 
-  /**
-   * An HTTP exchange whose response headers have not come: its requests do not expire yet, since
-   * --upstream-timeout answers them first (a 504, recorded as the span's error).
-   */
-  awaitingHeaders = false;
+  /** A connection's MRTR rounds awaiting their retry (rounds.ts), or null: they die with it. */
+  rounds: Map<string, unknown> | null = null;
 
   private constructor(
     readonly transport: Transport,

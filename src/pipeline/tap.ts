@@ -2,12 +2,12 @@
 // it returns. It parses (never throws), starts, correlates and ends operations, and decides the
 // injection. It holds no bytes back: a frame's answer is immediate, and a failure in here costs
 // the traffic nothing (the frame goes on unchanged).
-import type { Attributes, Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import { MetaEdit, spliceMeta } from '../jsonrpc/inject';
 import { RpcMessage, idTextOf, parseBody, str } from '../jsonrpc/parse';
 import type { Logger } from '../log';
 import type { ConnInfo } from '../tracing/attributes';
-import { CallerRules, NO_RULES, callerAttributes, clientAttributes } from '../tracing/caller';
+import { CallerRules, NO_RULES, callerAttributes } from '../tracing/caller';
 import type { ProxyCounters } from '../tracing/metrics';
 import { injectHeaders, metaFields, pickMeta } from '../tracing/propagation';
 import * as semconv from '../tracing/semconv';
@@ -15,7 +15,9 @@ import type { Operation } from '../tracing/lifecycle';
 import type { Tracing } from '../tracing/operations';
 import { Correlator, Direction, progressKey, requestKey } from './correlator';
 import { InjectMeta, isSessionEra } from './inject-rule';
-import { Channel, onlyOpen, prune } from './channel';
+import { Channel, LISTEN, attribution, onlyOpen, prune } from './channel';
+import { Rounds } from './rounds';
+import { routeNotification } from './route';
 import type { Scope } from './scope';
 
 export { InjectMeta, isSessionEra } from './inject-rule';
@@ -30,6 +32,7 @@ export interface TapOptions {
 
 export class Tap {
   readonly correlator: Correlator<Operation>;
+  private readonly rounds = new Rounds();
   private failures = 0;
 
   constructor(
@@ -38,10 +41,7 @@ export class Tap {
     private readonly options: TapOptions,
     private readonly log: Logger,
   ) {
-    this.correlator = new Correlator<Operation>(options.limits, (op, why, key, scope) => {
-      // Filed again rather than expired: the upstream timeout has its say first (a put during a
-      // sweep goes to the young end, so the sweep still stops).
-      if (why === 'expired' && scope.awaitingHeaders) return this.correlator.put(scope, key, op);
+    this.correlator = new Correlator<Operation>(options.limits, (op, why, key) => {
       // A reused progress token only moves to the newer request; a reused id supersedes the older one.
       if (why === 'superseded' && !Correlator.isRequestKey(key)) return;
       if (why !== 'superseded') counters.pendingDropped++;
@@ -53,12 +53,10 @@ export class Tap {
   /** `headers`: the request's (HTTP) or the upgrade request's (WebSocket); stdio has none. */
   channel(scope: Scope, conn: ConnInfo, headerCtx: Context, sessionEra: boolean, headers?: Readonly<Record<string, string | string[] | undefined>>, claimed?: Scope): Channel {
     const caller = headers ? callerAttributes(headers, this.options.caller ?? NO_RULES) : {};
-    const channel: Channel = { scope, conn, headerCtx, caller, sessionEra, requests: [], notifications: [], claimed };
+    const ownStream = scope.transport === 'http' || scope.transport === 'legacy-sse';
+    const channel: Channel = { scope, conn, headerCtx, caller, sessionEra, ownStream, requests: [], notifications: [], claimed };
     // An HTTP exchange acts on others' operations only once the upstream accepted it.
-    if (scope.kind === 'exchange' && scope.transport === 'http') {
-      channel.awaiting = [];
-      scope.awaitingHeaders = true;
-    }
+    if (scope.kind === 'exchange' && scope.transport === 'http') channel.awaiting = [];
     return channel;
   }
 
@@ -82,7 +80,9 @@ export class Tap {
           else this.clientResponse(channel, m);
           continue;
         }
-        const op = this.tracing.startServer(m, channel.conn, channel.headerCtx, this.attribution(channel, m));
+        const retry = m.kind === 'request' ? this.rounds.retry(channel, m) : undefined;
+        const op = this.tracing.startServer(m, channel.conn, channel.headerCtx, attribution(channel, this.options.caller ?? NO_RULES, m), retry);
+        if (retry) this.rounds.started(op, retry);
         let fields = null;
         if (!channel.first) {
           channel.first = op;
@@ -133,7 +133,7 @@ export class Tap {
           if (op) this.answered(channel, op, m);
         } else if (m.kind === 'request') {
           // Nested under the operation whose stream carries it (e.g. the tool call that asks for sampling).
-          const op = this.tracing.startClient(m, channel.conn, onlyOpen(channel), channel.headerCtx, this.attribution(channel));
+          const op = this.tracing.startClient(m, channel.conn, onlyOpen(channel) ?? undefined, channel.headerCtx, attribution(channel, this.options.caller ?? NO_RULES));
           this.track(channel, op, 'server_to_client', m);
         } else {
           this.notification(channel, m, 'server_to_client');
@@ -153,7 +153,6 @@ export class Tap {
   accepted(channel: Channel, status: number): void {
     const held = channel.awaiting;
     channel.awaiting = undefined;
-    channel.scope.awaitingHeaders = false;
     const ok = status < 300;
     if (held && ok) {
       for (const m of held) {
@@ -179,15 +178,17 @@ export class Tap {
 
   /**
    * An HTTP response is complete. What it did not answer ends here, unless a session may still
-   * deliver it (on the GET stream or a resumed one). Server requests in a scope of this exchange
-   * alone can never be answered.
+   * deliver it (on the GET stream or a resumed one): that waits from now on, under the expiry. A
+   * listen lives no longer than its stream. Server requests in a scope of this exchange alone can
+   * never be answered.
    */
   settle(channel: Channel, status: number): void {
     for (const op of channel.requests) {
       if (op.isEnded) continue;
       if (channel.nullIdError) op.answered(channel.nullIdError);
       else if (status >= 400) op.failed(String(status), `upstream answered HTTP ${status}`);
-      else if (channel.scope.kind !== 'session') op.upstreamGone();
+      else if (channel.scope.kind !== 'session' || op.method === LISTEN) op.upstreamGone();
+      else this.correlator.mark(channel.scope, op, false);
     }
     if (channel.scope.kind === 'exchange') for (const op of this.correlator.takeScope(channel.scope)) op.upstreamGone();
   }
@@ -203,7 +204,11 @@ export class Tap {
    * not a cancel: the answer may come on a resumed stream, or a cancellation may follow.
    */
   clientGone(channel: Channel, mayResume: boolean): void {
-    if (!(mayResume && channel.scope.kind === 'session')) for (const op of channel.requests) op.clientGone();
+    const resume = mayResume && channel.scope.kind === 'session';
+    for (const op of channel.requests) {
+      if (!resume || op.method === LISTEN) op.clientGone();
+      else if (!op.isEnded) this.correlator.mark(channel.scope, op, false);
+    }
     if (channel.scope.kind !== 'session') for (const op of this.correlator.takeScope(channel.scope)) op.clientGone();
   }
 
@@ -217,19 +222,6 @@ export class Tap {
     for (const op of this.correlator.close()) op.shutDown();
   }
 
-  /** Caller and client attributes; the client from initialize's clientInfo or (2026-07-28) the request's `_meta`. */
-  private attribution(channel: Channel, m?: RpcMessage): Attributes {
-    const info = m?.method === 'initialize' ? m.params?.clientInfo : (m?.params?._meta as Record<string, unknown> | undefined)?.[semconv.META_CLIENT_INFO];
-    if (info !== undefined) {
-      const named = clientAttributes(info, this.options.caller ?? NO_RULES);
-      if (named) channel.scope.client = named;
-    }
-    const client = channel.scope.client ?? channel.claimed?.client;
-    if (!client) return channel.caller;
-    if (channel.attributed?.client !== client) channel.attributed = { client, attributes: { ...channel.caller, ...client } };
-    return channel.attributed.attributes;
-  }
-
   /** The client's answer to a server→client request. */
   private clientResponse(channel: Channel, m: RpcMessage): void {
     if (m.idText !== undefined) this.correlator.take(channel.scope, requestKey('server_to_client', m.idText))?.answered(m);
@@ -238,6 +230,7 @@ export class Tap {
   private answered(channel: Channel, op: Operation, m: RpcMessage): void {
     const result = m.result as Record<string, unknown> | undefined;
     if (op.method === 'tools/list' || op.method === 'prompts/list') this.tracing.labels.learn(op.method, result);
+    if (op.kind === 'server') this.rounds.answered(channel, op, m);
     // On a connection, the negotiated revision is on every later span, and decides whether `_meta`
     // may be created from now on.
     if (op.method === 'initialize' && channel.scope.kind === 'connection') {
@@ -252,41 +245,38 @@ export class Tap {
     const keys = [requestKey(dir, m.idText as string)];
     const token = m.params?._meta && (m.params._meta as Record<string, unknown>).progressToken;
     if (typeof token === 'string' || typeof token === 'number') keys.push(progressKey(dir, token));
-    for (const k of keys) this.correlator.put(channel.scope, k, op);
+    // Not expired while a stream holds it open: a listen's, or the exchange's own response on HTTP.
+    const lasting = dir === 'client_to_server' && (channel.ownStream || m.method === LISTEN);
+    for (const k of keys) this.correlator.put(channel.scope, k, op, lasting);
     // channel.scope, read when it ends: the keys may have moved to a session meanwhile.
     op.whenEnded(() => {
       for (const k of keys) this.correlator.release(channel.scope, k, op);
     });
   }
 
-  /** A notification about an open operation: progress, log message, cancellation; others are counted. */
+  /** A notification about an open operation (cancellation, progress, log message, a listen's update), found by what it names. */
   private notification(channel: Channel, m: RpcMessage, dir: Direction): void {
     const p = m.params;
-    // A cancel names a request its sender sent; a progress report, one its sender received.
-    const other: Direction = dir === 'client_to_server' ? 'server_to_client' : 'client_to_server';
-    switch (m.method) {
-      case 'notifications/progress': {
-        const token = p?.progressToken;
-        if (typeof token !== 'string' && typeof token !== 'number') return;
-        const attrs: Record<string, number> = {};
-        if (typeof p?.progress === 'number') attrs[semconv.ATTR_EVENT_PROGRESS] = p.progress;
-        if (typeof p?.total === 'number') attrs[semconv.ATTR_EVENT_PROGRESS_TOTAL] = p.total;
-        this.correlator.get(channel.scope, progressKey(other, token))?.event(semconv.EVENT_PROGRESS, attrs);
-        return;
-      }
-      case 'notifications/cancelled': {
-        const id = p?.requestId;
-        if (typeof id === 'string' || typeof id === 'number') this.correlator.take(channel.scope, requestKey(dir, idTextOf(id)))?.cancelled(str(p, 'reason'));
-        return;
-      }
-      case 'notifications/message': {
-        // Log data may be private: the event records the level only.
-        const level = str(p, 'level');
-        if (dir === 'server_to_client') onlyOpen(channel)?.event(semconv.EVENT_LOG_MESSAGE, level ? { [semconv.ATTR_EVENT_LOG_LEVEL]: level } : undefined);
-        return;
-      }
-      default:
-        if (dir === 'server_to_client') onlyOpen(channel)?.event(semconv.EVENT_NOTIFICATION, { [semconv.ATTR_MCP_METHOD_NAME]: m.method as string });
+    if (m.method === 'notifications/cancelled') {
+      // A cancel names a request its sender sent.
+      const id = p?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.correlator.take(channel.scope, requestKey(dir, idTextOf(id)))?.cancelled(str(p, 'reason'));
+      return;
+    }
+    const op = routeNotification(this.correlator, channel, m, dir);
+    if (op === null) this.counters.unroutedNotifications++;
+    if (!op) return;
+    if (m.method === 'notifications/progress') {
+      const attrs: Record<string, number> = {};
+      if (typeof p?.progress === 'number') attrs[semconv.ATTR_EVENT_PROGRESS] = p.progress;
+      if (typeof p?.total === 'number') attrs[semconv.ATTR_EVENT_PROGRESS_TOTAL] = p.total;
+      op.event(semconv.EVENT_PROGRESS, attrs);
+    } else if (m.method === 'notifications/message') {
+      // Log data may be private: the event records the level only.
+      const level = str(p, 'level');
+      op.event(semconv.EVENT_LOG_MESSAGE, level ? { [semconv.ATTR_EVENT_LOG_LEVEL]: level } : undefined);
+    } else {
+      op.event(semconv.EVENT_NOTIFICATION, { [semconv.ATTR_MCP_METHOD_NAME]: m.method as string });
     }
   }
 

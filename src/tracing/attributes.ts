@@ -1,4 +1,5 @@
 // Pure builders of span names and attributes from JSON-RPC messages (OTel MCP semantic conventions).
+import { createHash } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import { RpcMessage, metaOf, str } from '../jsonrpc/parse';
 import type { MetricLabels } from './labels';
@@ -121,4 +122,16 @@ export function responseOutcome(method: string, res: RpcMessage): Outcome {
     }
   }
   return { attributes };
+}
+
+/** The correlation value of a `requestState`: a truncated sha256, so the state itself (the server's, maybe secret) is never recorded. */
+export function requestStateHash(state: string): string {
+  return createHash('sha256').update(state, 'utf8').digest('hex').slice(0, 16);
+}
+
+/** An MRTR round's attributes: its number when known (a retry whose first round the proxy never saw has none), and the call's hash. */
+export function roundAttributes(round: number | undefined, stateHash: string): Attributes {
+  const a: Attributes = { [semconv.ATTR_MCP_REQUEST_STATE_HASH]: stateHash };
+  if (round !== undefined) a[semconv.ATTR_MCP_REQUEST_ROUND] = round;
+  return a;
 }

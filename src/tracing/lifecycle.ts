@@ -118,6 +118,11 @@ export class Operation {
     if (this.events++ < MAX_EVENTS) this.span.addEvent(name, attributes);
   }
 
+  /** Attributes learned while it is open (an MRTR round's, once its answer asks for input). */
+  annotate(attributes: Attributes): void {
+    if (this.state === 'open' && this.span.isRecording()) this.span.setAttributes(attributes);
+  }
+
   setSession(sessionId: string): void {
     if (this.state !== 'open') return;
     this.span.setAttribute(semconv.ATTR_MCP_SESSION_ID, sessionId);

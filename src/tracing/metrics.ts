@@ -24,6 +24,8 @@ export interface ProxyCounters {
   spanExportFailures: number;
   /** Pending requests dropped unanswered: expired, or evicted by the bounds. */
   pendingDropped: number;
+  /** Notifications that named no operation while several were open, so reached none. */
+  unroutedNotifications: number;
   /** Spans the head sampler dropped and the proxy exported anyway, by reason (error, slow). */
   keptSpans: Record<string, number>;
   /** Unsampled child spans dropped while waiting for their parent's keep decision (over the bound). */
@@ -33,7 +35,7 @@ export interface ProxyCounters {
 export function newCounters(): ProxyCounters {
   return {
     requests: 0, unparsedBodies: 0, oversizedBodies: 0, upstreamErrors: {}, clientMessages: 0, serverMessages: 0,
-    openStreams: 0, activeSessions: 0, spanExportFailures: 0, pendingDropped: 0, keptSpans: {}, keepBufferDropped: 0,
+    openStreams: 0, activeSessions: 0, spanExportFailures: 0, pendingDropped: 0, unroutedNotifications: 0, keptSpans: {}, keepBufferDropped: 0,
   };
 }
 
@@ -84,6 +86,7 @@ export class Metrics {
     counter(semconv.METRIC_PROXY_OVERSIZED_BODIES, 'Bodies forwarded untouched because they exceeded --max-body-bytes', () => counters.oversizedBodies);
     counter(semconv.METRIC_PROXY_UPSTREAM_ERRORS, 'Upstream failures by kind', () => counters.upstreamErrors, semconv.ATTR_ERROR_TYPE);
     counter(semconv.METRIC_PROXY_PENDING_DROPPED, 'Pending requests whose span ended without a response: expired or over the bounds', () => counters.pendingDropped);
+    counter(semconv.METRIC_PROXY_NOTIFICATIONS_UNROUTED, 'Notifications that named no operation while several were open: attached to none', () => counters.unroutedNotifications);
     counter(semconv.METRIC_PROXY_SPANS_KEPT, 'Spans the head sampler dropped and --keep-errors/--keep-slow exported anyway, by reason', () => counters.keptSpans, semconv.ATTR_KEPT_REASON);
     counter(semconv.METRIC_PROXY_KEEP_BUFFER_DROPPED, 'Unsampled child spans dropped while waiting for their parent keep decision', () => counters.keepBufferDropped);
     counter(semconv.METRIC_PROXY_EXPORT_FAILURES, 'Failed span exports', () => counters.spanExportFailures);

@@ -24,6 +24,12 @@ export interface CaptureOptions {
 
 export type EndListener = (op: EndedOperation) => void;
 
+/** Links and attributes of a span that the message alone does not tell. */
+export interface Related {
+  readonly links: Link[];
+  readonly attributes: Attributes;
+}
+
 const NO_ATTRIBUTES: Attributes = Object.freeze({});
 const NO_CAPTURE: CaptureOptions = { arguments: false, results: false, redactKeys: [], maxLength: 0 };
 
@@ -48,10 +54,15 @@ export class Tracing implements OperationOwner {
     this.listeners.push(listener);
   }
 
-  /** A client→server request or notification: a SERVER span, the root of its local trace. `caller`: caller and client attributes. */
-  startServer(m: RpcMessage, conn: ConnInfo, headerCtx: Context, caller: Attributes = NO_ATTRIBUTES): Operation {
+  /**
+   * A client→server request or notification: a SERVER span, the root of its local trace. `caller`:
+   * caller and client attributes. `related`: what the tap knows of it beyond the message (an MRTR
+   * retry's link to the round that asked for input, and the round's attributes).
+   */
+  startServer(m: RpcMessage, conn: ConnInfo, headerCtx: Context, caller: Attributes = NO_ATTRIBUTES, related?: Related): Operation {
     const parent = parentFor(this.propagator, metaOf(m), headerCtx);
-    return this.start(m, conn, SpanKind.SERVER, parent.context, parent.links, caller, undefined);
+    const links = related?.links.length ? [...(parent.links ?? []), ...related.links] : parent.links;
+    return this.start(m, conn, SpanKind.SERVER, parent.context, links, caller, undefined, related?.attributes);
   }
 
   /** A server→client request (sampling, elicitation, roots/list): a CLIENT span, nested under `within` when a stream carried it. */
@@ -60,7 +71,7 @@ export class Tracing implements OperationOwner {
     return this.start(m, conn, SpanKind.CLIENT, parent.context, parent.links, caller, within);
   }
 
-  private start(m: RpcMessage, conn: ConnInfo, kind: SpanKind, parent: Context, links: Link[] | undefined, caller: Attributes, within: Operation | undefined): Operation {
+  private start(m: RpcMessage, conn: ConnInfo, kind: SpanKind, parent: Context, links: Link[] | undefined, caller: Attributes, within: Operation | undefined, extra?: Attributes): Operation {
     const method = m.method as string;
     const name = spanName(m);
     // Only the method goes in at start: a sampler that drops the span saves the attribute work.
@@ -77,7 +88,10 @@ export class Tracing implements OperationOwner {
         span = held;
       } else local = null;
     }
-    if (span.isRecording()) this.describe(span, m, conn, caller);
+    if (span.isRecording()) {
+      this.describe(span, m, conn, caller);
+      if (extra) span.setAttributes(extra);
+    }
     const t = targetOf(m);
     return new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
       this.listeners.length > 0 ? metricAttributes(m, conn, this.labels, caller) : null, local, caller);

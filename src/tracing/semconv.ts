@@ -30,6 +30,14 @@ export const ATTR_MCP_RESULT_TYPE = 'mcp.result.type' as const;
 export const ATTR_MCP_PROXY_OUTCOME = 'mcp_trace_proxy.outcome' as const;
 /** How many notifications related to the operation (progress, log messages, a stream's). */
 export const ATTR_MCP_PROXY_NOTIFICATIONS = 'mcp_trace_proxy.notifications' as const;
+// Proxy-defined (no convention yet): the rounds of one multi round-trip request (spec 2026-07-28).
+// Each round is its own span; a retry links to the round that asked for input.
+/** 1 for the request answered `input_required`, 2 for its retry, and so on. */
+export const ATTR_MCP_REQUEST_ROUND = 'mcp.request.round' as const;
+/** A truncated sha256 of the first `requestState` of the call, the same on all its rounds (never the state itself). */
+export const ATTR_MCP_REQUEST_STATE_HASH = 'mcp.request.state_hash' as const;
+/** The `_meta` key tagging a notification of a subscriptions/listen stream: the listen request's id (spec 2026-07-28). */
+export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId' as const;
 
 // The client application, from initialize's params.clientInfo (or the 2026-07-28 `_meta` key).
 // No convention names these yet; ToolHive, another MCP proxy, records the same keys.
@@ -77,6 +85,8 @@ export const METRIC_PROXY_UPSTREAM_ERRORS = 'mcp_trace_proxy.upstream.errors' as
 export const METRIC_PROXY_OPEN_STREAMS = 'mcp_trace_proxy.streams.open' as const;
 export const METRIC_PROXY_ACTIVE_SESSIONS = 'mcp_trace_proxy.sessions.active' as const;
 export const METRIC_PROXY_PENDING_DROPPED = 'mcp_trace_proxy.pending.dropped' as const;
+/** Notifications that named no operation while several were open: attached to none. */
+export const METRIC_PROXY_NOTIFICATIONS_UNROUTED = 'mcp_trace_proxy.notifications.unrouted' as const;
 export const METRIC_PROXY_EXPORT_FAILURES = 'mcp_trace_proxy.span_export.failures' as const;
 export const METRIC_PROXY_SPANS_KEPT = 'mcp_trace_proxy.spans.kept' as const;
 /** Ended unsampled child spans dropped from the bounded buffer that waits for their parent's decision. */

@@ -10,7 +10,7 @@ const SPAN_ATTRIBUTES = [
   'gen_ai.tool.name', 'gen_ai.prompt.name', 'gen_ai.operation.name', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result',
   'jsonrpc.request.id', 'rpc.response.status_code', 'error.type',
   'network.transport', 'network.protocol.name', 'network.protocol.version', 'server.address', 'server.port', 'client.address', 'client.port',
-  'mcp_trace_proxy.outcome', 'mcp_trace_proxy.notifications',
+  'mcp_trace_proxy.outcome', 'mcp_trace_proxy.notifications', 'mcp.request.round', 'mcp.request.state_hash',
   'openinference.span.kind', 'session.id', 'tool.name', 'input.value', 'input.mime_type', 'output.value', 'output.mime_type',
   'mcp.client.name', 'mcp.client.version', 'tenant.id', 'enduser.id', 'mcp_trace_proxy.sampling.kept',
 ];
@@ -21,11 +21,12 @@ const METRICS = [
   'mcp_trace_proxy.http.requests', 'mcp_trace_proxy.messages', 'mcp_trace_proxy.bodies.unparsed', 'mcp_trace_proxy.bodies.oversized',
   'mcp_trace_proxy.upstream.errors', 'mcp_trace_proxy.streams.open', 'mcp_trace_proxy.sessions.active', 'mcp_trace_proxy.pending.dropped',
   'mcp_trace_proxy.span_export.failures', 'mcp_trace_proxy.spans.kept', 'mcp_trace_proxy.spans.keep_buffer_dropped',
+  'mcp_trace_proxy.notifications.unrouted',
 ];
 const METRIC_ATTRIBUTES = ['mcp_trace_proxy.direction', 'reason'];
-const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'incomplete', 'slow'];
-/** The 2026-07-28 `_meta` key the client's name is read from. */
-const META_KEYS = ['io.modelcontextprotocol/clientInfo'];
+const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'slow', 'incomplete'];
+/** The 2026-07-28 `_meta` keys read: the client's name, and the subscription a notification belongs to. */
+const META_KEYS = ['io.modelcontextprotocol/clientInfo', 'io.modelcontextprotocol/subscriptionId'];
 
 test('semconv.ts defines exactly the pinned names and values', () => {
   const defined = (Object.values(semconv) as unknown[]).filter((v): v is string => typeof v === 'string').sort();

@@ -111,8 +111,10 @@ test('in a session, a client disconnect leaves the request pending; without one 
 
 test('what is never answered expires after the pending timeout, on a monotonic clock', () => {
   const { tap, span, counters } = setup({ ttlMs: 1000 });
-  tap.fromClient(http(tap, Scope.session('http', 's')), '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","_meta":{"progressToken":"p"}}}');
+  const ch = http(tap, Scope.session('http', 's'));
+  tap.fromClient(ch, '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","_meta":{"progressToken":"p"}}}');
   expect(tap.correlator.size).toBe(2); // by id, and by progress token
+  tap.settle(ch, 202); // its response ended without the answer, which the session may still deliver
   tap.correlator.sweep(performance.now() + 500);
   expect(span('tools/call slow')).toBeUndefined();
   tap.correlator.sweep(performance.now() + 1001);
@@ -121,7 +123,7 @@ test('what is never answered expires after the pending timeout, on a monotonic c
   expect(counters.pendingDropped).toBe(1);
 });
 
-test('a request does not expire while its exchange waits for the response headers: the upstream timeout answers first', () => {
+test('a request does not expire while its exchange is open: the upstream timeout answers first, then its stream decides', () => {
   const { tap, span } = setup({ ttlMs: 1000 });
   const ch = http(tap);
   tap.fromClient(ch, '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}');
@@ -133,7 +135,9 @@ test('a request does not expire while its exchange waits for the response header
   tap.fromClient(streamed, '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"streamed"}}');
   tap.accepted(streamed, 200); // an event stream: its headers came at once
   tap.correlator.sweep(performance.now() + 5000);
-  expect(span('tools/call streamed')!.attributes['mcp_trace_proxy.outcome']).toBe('expired');
+  expect(span('tools/call streamed')).toBeUndefined(); // the client still holds its stream
+  tap.settle(streamed, 200);
+  expect(span('tools/call streamed')!.attributes['mcp_trace_proxy.outcome']).toBe('no_response');
 });
 
 test('pending requests are bounded per scope and in total; what is dropped is counted', () => {
