@@ -134,14 +134,32 @@ describe('timeouts and shutdown', () => {
 
   test.each([['--pending-timeout', ['--pending-timeout', '300ms'], {}], ['MCP_TRACE_PROXY_PENDING_TIMEOUT', [], { MCP_TRACE_PROXY_PENDING_TIMEOUT: '300ms' }]])(
     '%s: a response that never comes ends the span as expired', async (_l, args, env) => {
-      const { proc, url } = await fx.start([...fx.base(), ...args], { ...fx.otlp(), ...env });
-      const c = await connectClient(url);
-      const call = c.client.callTool({ name: 'slow', arguments: { ms: 20_000 } }, undefined, { timeout: 60_000 }).catch(() => undefined);
-      const spans = await fx.receiver().waitForSpans((s) => s.some((x) => x.name === 'tools/call slow'), 15_000);
-      expect(span(spans, 'tools/call slow').attributes['mcp_trace_proxy.outcome']).toBe('expired');
-      await c.close();
-      await call;
-      await stop(proc);
+      // A session upstream whose event stream for the call ends without the answer: in a session the
+      // answer could still come on the GET stream, so the request waits, under the pending timeout.
+      const upstream = http.createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 'sess-pending' });
+          res.end(': no answer here\n\n');
+        });
+      });
+      await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+      try {
+        const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+        const { proc, url } = await fx.start(['--upstream', upstreamUrl, '--port', '0', '--admin-port', '0', ...args], { ...fx.otlp(), ...env });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { ...HEADERS, 'mcp-session-id': 'sess-pending' },
+          body: '{"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"slow","arguments":{}}}',
+        });
+        expect(res.status).toBe(200);
+        await res.text();
+        const spans = await fx.receiver().waitForSpans((s) => s.some((x) => x.name === 'tools/call slow'), 15_000);
+        expect(span(spans, 'tools/call slow').attributes['mcp_trace_proxy.outcome']).toBe('expired');
+        await stop(proc);
+      } finally {
+        await new Promise((r) => upstream.close(r));
+      }
     });
 
   test.each([['--shutdown-grace', ['--shutdown-grace', '300ms'], {}], ['MCP_TRACE_PROXY_SHUTDOWN_GRACE', [], { MCP_TRACE_PROXY_SHUTDOWN_GRACE: '300ms' }]])(

@@ -170,16 +170,21 @@ test('server→client requests answered after their parent ended never wait in t
 }, 300_000);
 
 describe('an operation that ends without a response is kept, marked incomplete, on every transport', () => {
-  test('HTTP: a request whose SSE response began expires after --pending-timeout', async () => {
-    const url = await listen(http.createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(': open\n\n'); // headers and a comment; the answer never comes
+  test('HTTP: a request whose stream ended without its answer, in a session, expires after --pending-timeout', async () => {
+    // In a session the answer could still come on the GET stream, so the request waits for it,
+    // under the pending timeout (while the client holds the call's own stream, it waits for that).
+    const url = await listen(http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 'sess-exp' });
+        res.end(': the answer never comes\n\n');
+      });
     }));
     px = await startProxy(url, { sampler: 'always_off', pendingTimeoutMs: 300 });
     const ac = new AbortController();
     const res = await fetch(px.url, {
       method: 'POST', signal: ac.signal,
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'sess-exp' },
       body: '{"jsonrpc":"2.0","id":"exp-1","method":"tools/call","params":{"name":"hang"}}',
     });
     expect(res.status).toBe(200);
