@@ -1,7 +1,7 @@
 // Matching a live request to a recorded one, by method and canonical params: keys sorted, and the
 // values that differ between two runs of the same session left out (the request id, and in
 // `_meta` the trace context and the progress token, which SDKs derive from the id). Pure.
-import { ARGUMENTS_MARKER, isObject } from './policy';
+import { isObject } from './policy';
 
 const VOLATILE_META: ReadonlySet<string> = new Set(['traceparent', 'tracestate', 'baggage', 'progressToken']);
 
@@ -30,19 +30,22 @@ export function matchKey(method: string, params: unknown): string {
 }
 
 /**
- * The key a recorded tools/call had when its arguments were not captured: a live request matches
- * it by tool name alone.
+ * The candidate closest to `key`: the same method and target (tool or prompt name, resource URI)
+ * first, then the same method, then the fewest edits between the texts.
  */
-export function uncapturedKey(method: string, params: unknown): string | null {
-  if (method !== 'tools/call' || !isObject(params)) return null;
-  return matchKey(method, { ...params, arguments: ARGUMENTS_MARKER });
-}
-
-/** The candidate closest to `key`: the same method first, then the fewest edits between the texts. */
 export function nearest(key: string, candidates: readonly string[]): string | undefined {
-  const method = key.slice(0, key.indexOf(' '));
-  const same = candidates.filter((c) => c.slice(0, c.indexOf(' ')) === method);
-  const pool = (same.length > 0 ? same : candidates).slice(0, 500);
+  const method = (k: string) => k.slice(0, k.indexOf(' '));
+  const target = (k: string) => {
+    try {
+      const p = JSON.parse(k.slice(k.indexOf(' ') + 1)) as Record<string, unknown> | null;
+      return JSON.stringify(p?.name ?? p?.uri ?? null);
+    } catch {
+      return 'null';
+    }
+  };
+  const same = candidates.filter((c) => method(c) === method(key));
+  const sameTarget = same.filter((c) => target(c) === target(key));
+  const pool = (sameTarget.length > 0 ? sameTarget : same.length > 0 ? same : candidates).slice(0, 500);
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of pool) {

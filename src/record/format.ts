@@ -3,6 +3,7 @@
 // by a crash is readable up to its last complete line.
 import fs from 'node:fs';
 import { RecordError } from './errors';
+import type { RecordPolicy } from './policy';
 
 export const FORMAT = 'mcp-trace-proxy-cassette';
 export const FORMAT_VERSION = 1;
@@ -16,6 +17,8 @@ export interface CassetteHeader {
   readonly created: string;
   /** The proxy version that wrote it. */
   readonly writer: string;
+  /** The policy it was written under (key names only): a mock applies it to live requests before matching. */
+  readonly policy: RecordPolicy;
 }
 
 export interface CassetteRecord {
@@ -41,8 +44,8 @@ export interface Cassette {
   readonly truncatedAt?: number;
 }
 
-export function headerLine(writer: string, now = new Date()): string {
-  const header: CassetteHeader = { format: FORMAT, version: FORMAT_VERSION, created: now.toISOString(), writer };
+export function headerLine(writer: string, policy: RecordPolicy, now = new Date()): string {
+  const header: CassetteHeader = { format: FORMAT, version: FORMAT_VERSION, created: now.toISOString(), writer, policy };
   return JSON.stringify(header) + '\n';
 }
 
@@ -107,7 +110,12 @@ function parseHeader(file: string, line: string, whole: boolean): CassetteHeader
   if (h.version > FORMAT_VERSION) {
     throw new RecordError('MTP_CASSETTE_VERSION', `${file}:1: cassette format version ${h.version} is newer than this mcp-trace-proxy reads (${FORMAT_VERSION}); upgrade mcp-trace-proxy`);
   }
-  return h as CassetteHeader;
+  const p = h.policy as Partial<RecordPolicy> | undefined;
+  const policy: RecordPolicy = {
+    captureArguments: p?.captureArguments === true, captureResults: p?.captureResults === true,
+    redactKeys: Array.isArray(p?.redactKeys) ? p.redactKeys.filter((k): k is string => typeof k === 'string') : [],
+  };
+  return { ...(h as CassetteHeader), policy };
 }
 
 /** What is wrong with a decoded record line, or null. */

@@ -1,9 +1,9 @@
 // The recorded server side as an engine: a live request in, the recorded answer out (what the
 // server sent on the way, then the response), with the live id and progress token put in. A request
 // the cassette does not hold gets a JSON-RPC error naming the nearest recorded one.
-import { canonicalParams, matchKey, nearest, stableJson, uncapturedKey } from './canonical';
+import { canonicalParams, matchKey, nearest, stableJson } from './canonical';
 import type { Cassette } from './format';
-import { isObject } from './policy';
+import { RecordPolicy, applyPolicy, isObject } from './policy';
 import { Operation, transcript } from './transcript';
 
 /** JSON-RPC error code of an unmatched request (implementation-defined server error range). */
@@ -16,8 +16,10 @@ export class RecordedServer {
   readonly hadSession: boolean;
   private readonly byKey = new Map<string, Operation[]>();
   private readonly used = new Map<string, number>();
+  private readonly policy: RecordPolicy;
 
   constructor(cassette: Cassette) {
+    this.policy = cassette.header.policy;
     this.hadSession = cassette.records.some((r) => r.session === true);
     for (const op of transcript(cassette.records).operations) {
       if (op.dir !== 'client_to_server') continue;
@@ -37,8 +39,10 @@ export class RecordedServer {
   /** The messages answering one live request, the response last; [] for anything that is not a request. */
   answer(m: Message): Message[] {
     if (typeof m.method !== 'string' || m.id === undefined) return [];
-    const key = m.method === 'initialize' ? 'initialize' : matchKey(m.method, m.params);
-    const op = this.take(key) ?? this.take(uncapturedKey(m.method, m.params));
+    // Seen as the recorder saw it: a secret the recording masked, or arguments it did not capture, match.
+    const seen = applyPolicy(m, m.method, this.policy);
+    const key = m.method === 'initialize' ? 'initialize' : matchKey(m.method, seen.params);
+    const op = this.take(key);
     if (!op) return [this.unmatched(m, key)];
     if (!op.response) return [error(m.id, `the recorded ${op.method} had no answer in the cassette`)];
     const swap = tokenSwap(op.request.message.params, m.params);
@@ -47,17 +51,17 @@ export class RecordedServer {
   }
 
   /** Equal requests are answered in recorded order; past the last, the last again. */
-  private take(key: string | null): Operation | undefined {
-    const list = key === null ? undefined : this.byKey.get(key);
+  private take(key: string): Operation | undefined {
+    const list = this.byKey.get(key);
     if (!list) return undefined;
-    const i = this.used.get(key as string) ?? 0;
-    this.used.set(key as string, i + 1);
+    const i = this.used.get(key) ?? 0;
+    this.used.set(key, i + 1);
     return list[Math.min(i, list.length - 1)];
   }
 
   private unmatched(m: Message, key: string): Message {
     const near = nearest(key, [...this.byKey.keys()].filter((k) => k !== 'initialize'));
-    const asked = `${m.method as string} ${stableJson(canonicalParams(m.params))}`;
+    const asked = `${m.method as string} ${stableJson(canonicalParams(m.params))}`; // the client's own request, back to it
     const text = near ? `nearest recorded request: ${clip(near)}` : 'the cassette holds no requests';
     return error(m.id, `no recorded request matches ${clip(asked)}; ${text}`, near ? { nearest: near } : undefined);
   }

@@ -56,7 +56,7 @@ export class Recorder {
   private warned = false;
 
   constructor(private readonly options: RecorderOptions, private readonly counters: RecordCounters, private readonly log: Logger) {
-    this.writer = new CassetteWriter(options.file, options.maxBytes, () => headerLine(options.writer), !options.overwrite);
+    this.writer = new CassetteWriter(options.file, options.maxBytes, () => headerLine(options.writer, options.policy), !options.overwrite);
   }
 
   /** The tap's listener: cheap, and never throws. */

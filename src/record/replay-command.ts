@@ -41,7 +41,7 @@ export function parseReplayArgs(argv: readonly string[], print: (s: string) => v
     .option('against', { type: 'string', requiresArg: true, describe: 'replay the recorded client side against this Streamable HTTP server URL' })
     .option('ignore', { type: 'string', array: true, requiresArg: true, describe: 'a JSON path not to compare, e.g. result.content[0].text or $.result.meta.time (repeatable; * for any key or index)' })
     .option('timeout', { type: 'string', requiresArg: true, default: '30s', describe: 'wait this long for each live answer (e.g. 500ms, 30s)' })
-    .help().version(false).strict().exitProcess(false)
+    .help().version(false).strictOptions().exitProcess(false)
     .parserConfiguration({ 'duplicate-arguments-array': true })
     .fail((msg, err) => {
       failure = err?.message ?? msg;

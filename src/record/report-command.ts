@@ -11,7 +11,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = yargs([...argv])
     .scriptName('mcp-trace-proxy report')
     .usage('mcp-trace-proxy report FILE > run.html\n\nWrite one self-contained offline HTML page of a cassette: a timeline of its operations and a per-tool table.')
-    .help().version(false).strict().exitProcess(false)
+    .help().version(false).strictOptions().exitProcess(false)
     .fail((msg, err) => {
       failure = err?.message ?? msg;
     })
