@@ -43,7 +43,7 @@ test.each([
   expect(bytes.includes('SECRETSECRET')).toBe(false);
   expect(bytes.includes('P-0042')).toBe(false);
   expect(bytes.includes('tools/call')).toBe(true);
-  const call = lines(file).find((r) => (r.message as { method?: string }).method === 'tools/call') as { message: { params: { arguments: unknown } } };
+  const call = lines(file).slice(1).find((r) => (r.message as { method?: string }).method === 'tools/call') as { message: { params: { arguments: unknown } } };
   if (flags.length === 0) expect(call.message.params.arguments).toBe('[not captured: --capture-arguments]');
   else expect(call.message.params.arguments).toEqual({ a: 0, b: 1, key: '[REDACTED]', note: 'mine: [REDACTED]', patient_ref: '[REDACTED]' });
 });
