@@ -8,6 +8,7 @@ import { startAdmin } from './admin';
 import type { Config } from './settings';
 import type { Logger } from './log';
 import { Tap } from './pipeline/tap';
+import { Recorder } from './record/recorder';
 import { runStdio } from './proxy/stdio';
 import { RunningProxy, startServer } from './server';
 import type { CallerRules } from './tracing/caller';
@@ -16,6 +17,7 @@ import type { EndedOperation } from './tracing/lifecycle';
 import { Tracing } from './tracing/operations';
 import { Telemetry, createTelemetry } from './tracing/sdk';
 import * as semconv from './tracing/semconv';
+import { VERSION } from './version';
 import type { LiveView } from './ui/handler';
 import { RecentSpans } from './ui/recent';
 import { OperationSeries } from './ui/series';
@@ -28,6 +30,8 @@ const MAX_PENDING_TOTAL = 65_536;
 export interface Traced {
   readonly telemetry: Telemetry;
   readonly tap: Tap;
+  /** --record: the cassette's writer, closed (flushed) after the traffic stops. */
+  readonly recorder: Recorder | null;
 }
 
 /** Tracing and the tap for a config, or null with OTEL_SDK_DISABLED. `processors` replace the exporters (tests). */
@@ -49,13 +53,26 @@ export function buildTracing(config: Config, log: Logger, view: LiveView | null,
   if (metrics) tracing.onEnded((op) => metrics.operation(op.kind, op.durationS, op.metricAttributes));
   if (view) tracing.onEnded((op) => view.series.record(seriesEntry(op)));
   if (config.accessLog) tracing.onEnded((op) => log.info('mcp', accessLogFields(op)));
+  let recorder: Recorder | null = null;
+  try {
+    if (config.record !== null) {
+      recorder = new Recorder({
+        file: config.record, maxBytes: config.recordMaxBytes, overwrite: config.force, writer: `mcp-trace-proxy ${VERSION}`,
+        policy: { captureArguments: config.captureArguments, captureResults: config.captureResults, redactKeys: config.redactKeys },
+      }, telemetry.counters, log);
+    }
+  } catch (err) {
+    void telemetry.shutdown();
+    throw new Error(`--record: cannot write ${config.record}: ${(err as Error).message}`);
+  }
   const tap = new Tap(tracing, telemetry.counters, {
     injectMeta: config.injectMeta,
     maxFrameBytes: config.maxBodyBytes,
     caller: callerRules(config),
     limits: { maxPerScope: MAX_PENDING_PER_SCOPE, maxTotal: MAX_PENDING_TOTAL, ttlMs: config.pendingTimeoutMs },
+    onMessage: recorder?.onMessage,
   }, log);
-  return { telemetry, tap };
+  return { telemetry, tap, recorder };
 }
 
 export function callerRules(config: Config): CallerRules {
@@ -72,9 +89,15 @@ export async function startProxy(config: Config, log: Logger, processors?: reado
   const view = buildView(config);
   const traced = buildTracing(config, log, view, processors);
   try {
-    return await startServer(config, log, traced, view);
+    const proxy = await startServer(config, log, traced, view);
+    const recorder = traced?.recorder;
+    if (!recorder) return proxy;
+    const close = proxy.close;
+    let closing: Promise<void> | undefined;
+    return { ...proxy, close: () => (closing ??= close().then(() => recorder.close())) };
   } catch (err) {
     await traced?.telemetry.shutdown();
+    await traced?.recorder?.close();
     throw err;
   }
 }
@@ -99,6 +122,7 @@ export async function runStdioMode(config: Config, log: Logger, started: (adminU
   const code = await run.exit;
   running = false;
   traced?.tap.shutdown();
+  await traced?.recorder?.close();
   try {
     await traced?.telemetry.shutdown(); // flushes the span queue
   } catch (err) {

@@ -90,4 +90,8 @@ export interface Config extends OtelConfig {
   /** Export an operation the head sampler dropped when it fails (keepErrors) or is slower than keepSlowMs. */
   readonly keepErrors: boolean;
   readonly keepSlowMs: number | null;
+  /** --record: the cassette file, or null; rotated at recordMaxBytes; force: replace an existing one. */
+  readonly record: string | null;
+  readonly recordMaxBytes: number;
+  readonly force: boolean;
 }

@@ -1,5 +1,6 @@
 // Config: parsed once from flags and environment into a typed, read-only object.
 // yargs 17 (CommonJS) rather than 18 (ESM-only): the build, jest and `npx` all run CommonJS here.
+import fs from 'node:fs';
 import yargs from 'yargs';
 import { ConfigError } from '../errors';
 import type { InjectMeta } from '../pipeline/inject-rule';
@@ -145,6 +146,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
   if (!values.upstream && !stdio) {
     throw new ConfigError(`--upstream is required: the URL of the MCP server to proxy, e.g. --upstream http://127.0.0.1:3001/mcp (or set ${envName('upstream')}), or --stdio -- <command>`);
   }
+  const record = (values.record as string | undefined) ?? null;
+  if (record !== null && values.force !== true && fs.existsSync(record)) {
+    throw new ConfigError(`--record: ${record} exists; add --force to replace it (or choose another file)`);
+  }
   // A stdio server is a child of a desktop client: it opens no admin port unless asked to.
   const adminExplicit = args.adminPort !== undefined || env[envName('admin-port')];
 
@@ -184,8 +189,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     metricMaxValues: values['metric-max-values'] as number,
     keepErrors: values['keep-errors'] as boolean,
     keepSlowMs: (values['keep-slow'] as number | undefined) ?? null,
+    record,
+    recordMaxBytes: values['record-max-bytes'] as number,
+    force: values.force as boolean,
     ...otel,
   };
+  if (record !== null && !config.tracingEnabled) throw new ConfigError('--record needs the tap, which OTEL_SDK_DISABLED=true turns off; use OTEL_TRACES_EXPORTER=none to record without exporting spans');
   return { kind: 'config', config: Object.freeze(config) };
 }
 

@@ -56,6 +56,9 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'metric-attribute', kind: 'names', describe: 'also make this attribute a label of the operation-duration histograms, bounded by --metric-max-values (repeatable)' },
   { flag: 'metric-max-values', kind: 'count', default: '100', describe: 'distinct values of each --metric-attribute kept as labels; the rest are _OTHER' },
   { flag: 'keep-errors', kind: 'bool', default: 'true', describe: 'export an operation the head sampler dropped when it fails (--no-keep-errors: off)' },
+  { flag: 'record', kind: 'string', describe: 'write every JSON-RPC message that passes to this cassette file (JSON lines), under the capture and redaction policy; see "Record, replay and share"' },
+  { flag: 'record-max-bytes', kind: 'bytes', default: '64mb', describe: 'rotate the cassette at this size: FILE becomes FILE.1 (replacing it) and a new FILE starts' },
+  { flag: 'force', kind: 'bool', default: 'false', describe: 'let --record replace an existing file' },
   { flag: 'keep-slow', kind: 'duration', describe: 'export an operation the head sampler dropped when it takes longer than this (e.g. 1s; default off)' },
 ];
 

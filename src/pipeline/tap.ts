@@ -28,6 +28,8 @@ export interface TapOptions {
   readonly maxFrameBytes: number;
   readonly limits: { readonly maxPerScope: number; readonly maxTotal: number; readonly ttlMs: number };
   readonly caller?: CallerRules;
+  /** Sees each parsed message as it came (before any splice): the recorder. Must not throw (the tap would skip the frame's tracing). */
+  readonly onMessage?: (channel: Channel, direction: Direction, text: string, message: RpcMessage) => void;
 }
 
 export class Tap {
@@ -75,6 +77,7 @@ export class Tap {
       const mode = this.options.injectMeta;
       const edits: (MetaEdit | null)[] = [];
       for (const m of parsed.messages) {
+        this.options.onMessage?.(channel, 'client_to_server', text, m);
         if (m.kind === 'response') {
           if (channel.awaiting) channel.awaiting.push(m);
           else this.clientResponse(channel, m);
@@ -124,6 +127,7 @@ export class Tap {
       if (!parsed) return false;
       this.counters.serverMessages += parsed.messages.length;
       for (const m of parsed.messages) {
+        this.options.onMessage?.(channel, 'server_to_client', text, m);
         if (m.kind === 'response') {
           if (m.idText === undefined) {
             if (m.error) channel.nullIdError = m;

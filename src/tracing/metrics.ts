@@ -30,12 +30,14 @@ export interface ProxyCounters {
   keptSpans: Record<string, number>;
   /** Unsampled child spans dropped while waiting for their parent's keep decision (over the bound). */
   keepBufferDropped: number;
+  /** Messages --record dropped (its queue full, or the file unwritable). */
+  recordDropped: number;
 }
 
 export function newCounters(): ProxyCounters {
   return {
     requests: 0, unparsedBodies: 0, oversizedBodies: 0, upstreamErrors: {}, clientMessages: 0, serverMessages: 0,
-    openStreams: 0, activeSessions: 0, spanExportFailures: 0, pendingDropped: 0, unroutedNotifications: 0, keptSpans: {}, keepBufferDropped: 0,
+    openStreams: 0, activeSessions: 0, spanExportFailures: 0, pendingDropped: 0, unroutedNotifications: 0, keptSpans: {}, keepBufferDropped: 0, recordDropped: 0,
   };
 }
 
@@ -89,6 +91,7 @@ export class Metrics {
     counter(semconv.METRIC_PROXY_NOTIFICATIONS_UNROUTED, 'Notifications that named no operation while several were open: attached to none', () => counters.unroutedNotifications);
     counter(semconv.METRIC_PROXY_SPANS_KEPT, 'Spans the head sampler dropped and --keep-errors/--keep-slow exported anyway, by reason', () => counters.keptSpans, semconv.ATTR_KEPT_REASON);
     counter(semconv.METRIC_PROXY_KEEP_BUFFER_DROPPED, 'Unsampled child spans dropped while waiting for their parent keep decision', () => counters.keepBufferDropped);
+    counter(semconv.METRIC_PROXY_RECORD_DROPPED, 'Messages --record did not write to the cassette: its queue was full or the file unwritable', () => counters.recordDropped);
     counter(semconv.METRIC_PROXY_EXPORT_FAILURES, 'Failed span exports', () => counters.spanExportFailures);
     counter(semconv.METRIC_PROXY_MESSAGES, 'JSON-RPC messages forwarded', () => ({ client_to_server: counters.clientMessages, server_to_client: counters.serverMessages }), semconv.ATTR_MESSAGE_DIRECTION);
     const gauge = (name: string, description: string, read: () => number) =>

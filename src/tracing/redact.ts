@@ -46,6 +46,11 @@ function scrub(v: unknown, keys: readonly string[], depth: number, maxLength: nu
   return out;
 }
 
+/** `value` with secrets masked by the same rules, whole (no truncation): the recorder's captured data. */
+export function redactValue(value: unknown, keys: readonly string[]): unknown {
+  return scrub(value, keys, 0, Infinity);
+}
+
 /** JSON text of `value` with secrets masked, at most `maxLength` characters. `keys` are normalized (normalizeKey). */
 export function redactedJson(value: unknown, keys: readonly string[], maxLength: number): string {
   const text = JSON.stringify(scrub(value, keys, 0, maxLength)) ?? 'null';

@@ -91,6 +91,8 @@ export const METRIC_PROXY_EXPORT_FAILURES = 'mcp_trace_proxy.span_export.failure
 export const METRIC_PROXY_SPANS_KEPT = 'mcp_trace_proxy.spans.kept' as const;
 /** Ended unsampled child spans dropped from the bounded buffer that waits for their parent's decision. */
 export const METRIC_PROXY_KEEP_BUFFER_DROPPED = 'mcp_trace_proxy.spans.keep_buffer_dropped' as const;
+/** Messages --record did not write: its queue was full, or the cassette could not be written. */
+export const METRIC_PROXY_RECORD_DROPPED = 'mcp_trace_proxy.record.dropped' as const;
 export const ATTR_KEPT_REASON = 'reason' as const;
 export const ATTR_MESSAGE_DIRECTION = 'mcp_trace_proxy.direction' as const;
 

@@ -24,6 +24,8 @@ export interface TestServerOptions {
   jsonResponse?: boolean;
   /** Serve https with this key and certificate (url then starts with https://). */
   tls?: { key: Buffer; cert: Buffer };
+  /** A deliberately changed server: `add` answers a + b + addOffset (replay-against tests). */
+  addOffset?: number;
 }
 
 export interface TestServer {
@@ -35,12 +37,12 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-function createMcpServer(): McpServer {
+function createMcpServer(addOffset = 0): McpServer {
   // The logging capability is required, otherwise the SDK refuses to send notifications/message.
   const server = new McpServer({ name: 'test-server', version: '1.0.0' }, { capabilities: { logging: {} } });
 
   server.registerTool('add', { inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
-    content: [{ type: 'text', text: String(a + b) }],
+    content: [{ type: 'text', text: String(a + b + addOffset) }],
   }));
 
   // Lets a test see what the server actually received: params._meta (e.g. traceparent
@@ -134,7 +136,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       // Register under the id the moment the SDK assigns it, as in the SDK's own example.
       onsessioninitialized: (id) => void sessions.set(id, transport),
     });
-    const server = createMcpServer();
+    const server = createMcpServer(opts.addOffset);
     const peer = { server, transport };
     live.add(peer);
     transport.onclose = () => {
