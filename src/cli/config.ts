@@ -43,6 +43,8 @@ export interface Config extends OtelConfig {
   readonly captureArguments: boolean;
   readonly captureResults: boolean;
   readonly captureMaxLength: number;
+  /** Estimate each result's tokens (js-tiktoken, loaded only then). */
+  readonly estimateTokens: boolean;
   /** Normalized key fragments whose values are masked (defaults plus --redact-key). */
   readonly redactKeys: readonly string[];
   /** Host / Origin allow-lists (lower case); null: no check by the proxy. */
@@ -231,6 +233,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     captureArguments: values['capture-arguments'] as boolean,
     captureResults: values['capture-results'] as boolean,
     captureMaxLength: values['capture-max-length'] as number,
+    estimateTokens: values['estimate-tokens'] as boolean,
     redactKeys: [...DEFAULT_REDACT_KEYS, ...listValue(values['redact-key']).map(normalizeKey)],
     ui: (values.ui as boolean | undefined) ?? isLoopback((values['admin-host'] as string | undefined) ?? host),
     uiBuffer: values['ui-buffer'] as number,
