@@ -63,7 +63,7 @@ button.link:hover{text-decoration:underline}
 #summary td,#summary th{padding:7px 10px}
 #summary tbody tr{cursor:pointer}#summary tbody tr:hover{background:var(--row)}
 #summary{position:sticky;top:64px}#summary table{table-layout:fixed}#summary th:nth-child(2){width:50px}#summary th:nth-child(3){width:60px}#summary th:nth-child(4),#summary th:nth-child(5){width:64px}
-#summary th.cost{width:108px}#summary th.tok{width:96px}#summary td.cost{font-size:12.5px}#summary:not(.has-tokens) .tok{display:none}
+#summary th.cost{width:104px}#summary th.tok{width:84px}#summary td.cost{font-size:12.5px}#summary:not(.has-tokens) .tok{display:none}
 #summary td.tool{font-weight:600;overflow-wrap:anywhere}
 .rate.bad{color:var(--err);font-weight:650}
 .foot{padding:10px 16px;border-top:1px solid var(--border);color:var(--muted);font-size:12.5px}
@@ -118,7 +118,7 @@ ol.events code{color:var(--muted)}
 .tabs button[aria-selected=true]{color:var(--accent);border-bottom-color:var(--accent)}
 #sessions tbody tr{cursor:pointer}#sessions tbody tr:hover,#sessions tbody tr:focus{background:var(--row);outline:none}
 #sessions tr.has-errors td:first-child{box-shadow:inset 3px 0 0 var(--err)}
-#sessions td.label{max-width:260px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+#sessions td{white-space:nowrap}#sessions td.label{max-width:260px;overflow:hidden;text-overflow:ellipsis}
 .tag.by{background:var(--row);color:var(--muted);margin:0 8px 0 0}
 .tag.mrtr{background:var(--warn-bg);color:var(--warn)}
 `;
@@ -820,7 +820,7 @@ export function renderPage(): string {
     <div id="chart-foot" class="foot"></div>
     <h2>Tools</h2>
     <table>
-      <thead><tr><th>Tool</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p95</th><th class="num cost" title="Raw JSON size of the results, p50 / p95">Result p50/p95</th><th class="num tok" title="Estimated tokens of the results, p50 / p95 (--estimate-tokens)">Tokens p50/p95</th></tr></thead>
+      <thead><tr><th>Tool</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p95</th><th class="num cost" title="Raw JSON size of the results, p50 / p95">Result</th><th class="num tok" title="Estimated tokens of the results, p50 / p95 (--estimate-tokens)">Tokens</th></tr></thead>
       <tbody id="sum-body"></tbody>
     </table>
     <div id="sum-empty" class="empty">No tool calls yet.</div>
