@@ -76,9 +76,9 @@ export class Metrics {
     this.sessions = histogram(semconv.METRIC_MCP_SERVER_SESSION_DURATION, 'Duration of MCP sessions');
     const sized = (name: string, unit: string, buckets: readonly number[], description: string) =>
       meter.createHistogram(name, { unit, description, valueType: ValueType.INT, advice: { explicitBucketBoundaries: [...buckets] } });
-    this.argumentsSize = sized(semconv.METRIC_PROXY_ARGUMENTS_SIZE, 'By', semconv.SIZE_BUCKETS_BY, 'Raw JSON size of request arguments (params.arguments)');
-    this.resultSize = sized(semconv.METRIC_PROXY_RESULT_SIZE, 'By', semconv.SIZE_BUCKETS_BY, 'Raw JSON size of response results: what a call puts in the context');
-    this.resultTokens = sized(semconv.METRIC_PROXY_RESULT_TOKENS, '{token}', semconv.TOKEN_BUCKETS, 'Estimated tokens of response results (--estimate-tokens)');
+    this.argumentsSize = sized(semconv.ATTR_MCP_PROXY_ARGUMENTS_SIZE, 'By', semconv.SIZE_BUCKETS_BY, 'Raw JSON size of request arguments (params.arguments)');
+    this.resultSize = sized(semconv.ATTR_MCP_PROXY_RESULT_SIZE, 'By', semconv.SIZE_BUCKETS_BY, 'Raw JSON size of response results: what a call puts in the context');
+    this.resultTokens = sized(semconv.ATTR_MCP_PROXY_RESULT_TOKENS, '{token}', semconv.TOKEN_BUCKETS, 'Estimated tokens of response results (--estimate-tokens)');
 
     const counter = (name: string, description: string, read: () => number | Record<string, number>, attr?: string) => {
       meter.createObservableCounter(name, { description, valueType: ValueType.INT }).addCallback((r) => {

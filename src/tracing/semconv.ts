@@ -78,10 +78,8 @@ export const METRIC_MCP_CLIENT_OPERATION_DURATION = 'mcp.client.operation.durati
 export const METRIC_MCP_SERVER_SESSION_DURATION = 'mcp.server.session.duration' as const;
 export const DURATION_BUCKETS_S: readonly number[] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
-// Histograms of what calls cost (unit By, and {token} for the estimate), labelled as the operation histograms.
-export const METRIC_PROXY_ARGUMENTS_SIZE = 'mcp_trace_proxy.request.arguments.size' as const;
-export const METRIC_PROXY_RESULT_SIZE = 'mcp_trace_proxy.response.result.size' as const;
-export const METRIC_PROXY_RESULT_TOKENS = 'mcp_trace_proxy.response.result.tokens' as const;
+// Histograms of what calls cost (unit By, and {token} for the estimate), labelled as the operation
+// histograms. Their names are the span attributes' (ATTR_MCP_PROXY_ARGUMENTS_SIZE and the others).
 /** Powers of 4 from 64 B to 16 MiB. */
 export const SIZE_BUCKETS_BY: readonly number[] = [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
 export const TOKEN_BUCKETS: readonly number[] = [16, 64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576];
