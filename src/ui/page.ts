@@ -54,7 +54,7 @@ tr:last-child td{border-bottom:0}
 .detail{margin-left:8px;color:var(--muted);font-size:12.5px}
 tr.error .detail{color:var(--err)}
 td.status{width:100%;max-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-#ops td.name{white-space:nowrap}
+#ops td.name,#ops td.client{white-space:nowrap}
 button.link{border:0;background:transparent;padding:0;color:var(--accent);font-family:var(--mono);font-size:12.5px}
 button.link:hover{text-decoration:underline}
 .empty{padding:36px 16px;text-align:center;color:var(--muted)}
