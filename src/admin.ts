@@ -32,7 +32,7 @@ export interface AdminServer {
 export async function startAdmin(config: AdminOptions, endpoints: AdminEndpoints, ready: () => Promise<Readiness> | Readiness): Promise<AdminServer | null> {
   if (config.adminPort === null) return null;
   const view = endpoints.view;
-  const ui = view ? uiHandler(view.recent, { allowedHosts: config.allowedHosts ?? [], series: view.series }) : null;
+  const ui = view ? uiHandler(view.recent, { allowedHosts: config.allowedHosts ?? [], series: view.series, sessions: view.sessions }) : null;
   const metrics = endpoints.metrics;
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -18,9 +18,11 @@ import { Tracing } from './tracing/operations';
 import { Telemetry, createTelemetry } from './tracing/sdk';
 import * as semconv from './tracing/semconv';
 import { VERSION } from './version';
+import { loadTokenCounter } from './tracing/tokens';
 import type { LiveView } from './ui/handler';
 import { RecentSpans } from './ui/recent';
 import { OperationSeries } from './ui/series';
+import { SessionIndex } from './ui/sessions';
 
 /** Pending requests one scope (a session, a connection) may hold: far past any real client. */
 const MAX_PENDING_PER_SCOPE = 1024;
@@ -44,13 +46,18 @@ export function buildTracing(config: Config, log: Logger, view: LiveView | null,
     keep: { errors: config.keepErrors, slowS: config.keepSlowMs === null ? null : config.keepSlowMs / 1000 },
     metrics: config.metricsExporters.length > 0 && readable ? config : null,
     processors,
-    extraProcessors: view ? [view.recent] : [],
+    extraProcessors: view ? [view.recent, view.sessions] : [],
   }, log);
   const capture = { arguments: config.captureArguments, results: config.captureResults, redactKeys: config.redactKeys, maxLength: config.captureMaxLength, openinference: config.openinference };
   const labels = new MetricLabels(config.metricMaxTools, config.metricAttributes, config.metricMaxValues);
-  const tracing = new Tracing(telemetry.tracer, telemetry.propagator, labels, capture, telemetry.keep);
+  const tracing = new Tracing(telemetry.tracer, telemetry.propagator, labels, capture, telemetry.keep, config.estimateTokens ? loadTokenCounter() : null);
   const metrics = telemetry.metrics;
-  if (metrics) tracing.onEnded((op) => metrics.operation(op.kind, op.durationS, op.metricAttributes));
+  if (metrics) {
+    tracing.onEnded((op) => {
+      metrics.operation(op.kind, op.durationS, op.metricAttributes);
+      metrics.cost(op.argumentsBytes, op.resultBytes, op.resultTokens, op.metricAttributes);
+    });
+  }
   if (view) tracing.onEnded((op) => view.series.record(seriesEntry(op)));
   if (config.accessLog) tracing.onEnded((op) => log.info('mcp', accessLogFields(op)));
   let recorder: Recorder | null = null;
@@ -81,7 +88,9 @@ export function callerRules(config: Config): CallerRules {
 
 /** The live view, when on: it is served on the admin port, so with that off nobody could see it. */
 export function buildView(config: Config): LiveView | null {
-  return config.ui && config.adminPort !== null ? { recent: new RecentSpans(config.uiBuffer), series: new OperationSeries() } : null;
+  return config.ui && config.adminPort !== null
+    ? { recent: new RecentSpans(config.uiBuffer), series: new OperationSeries(), sessions: new SessionIndex() }
+    : null;
 }
 
 /** HTTP mode: the proxy port and the admin port. */

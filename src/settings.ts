@@ -60,6 +60,8 @@ export interface Config extends OtelConfig {
   readonly captureArguments: boolean;
   readonly captureResults: boolean;
   readonly captureMaxLength: number;
+  /** Estimate each result's tokens (js-tiktoken, loaded only then). */
+  readonly estimateTokens: boolean;
   /** Normalized key fragments whose values are masked (defaults plus --redact-key). */
   readonly redactKeys: readonly string[];
   /** Host / Origin allow-lists (lower case); null: no check by the proxy. */

@@ -175,6 +175,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     captureArguments: values['capture-arguments'] as boolean,
     captureResults: values['capture-results'] as boolean,
     captureMaxLength: values['capture-max-length'] as number,
+    estimateTokens: values['estimate-tokens'] as boolean,
     redactKeys: [...DEFAULT_REDACT_KEYS, ...listValue(values['redact-key']).map(normalizeKey)],
     ui: (values.ui as boolean | undefined) ?? isLoopback((values['admin-host'] as string | undefined) ?? host),
     uiBuffer: values['ui-buffer'] as number,

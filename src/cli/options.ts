@@ -40,6 +40,7 @@ export const OPTIONS: readonly Option[] = [
   { flag: 'capture-arguments', kind: 'bool', default: 'false', describe: 'record tool arguments (gen_ai.tool.call.arguments), redacted and truncated' },
   { flag: 'capture-results', kind: 'bool', default: 'false', describe: 'record tool results (gen_ai.tool.call.result), redacted and truncated' },
   { flag: 'capture-max-length', kind: 'count', default: '4096', describe: 'longest captured argument or result text, in characters' },
+  { flag: 'estimate-tokens', kind: 'bool', default: 'false', describe: 'estimate the tokens of every result (js-tiktoken, o200k_base) on spans, a histogram and the live view' },
   { flag: 'redact-key', kind: 'list', describe: 'comma-separated extra key names whose values are masked in captured data (added to password, token, secret, api_key, ...)' },
   { flag: 'log-level', kind: 'log-level', default: 'info', describe: 'debug, info, warn or error' },
   { flag: 'log-format', kind: 'log-format', describe: 'json or pretty (default: pretty on a terminal, json otherwise)' },

@@ -24,6 +24,8 @@ export interface RpcMessage {
   readonly params?: Record<string, unknown>;
   readonly result?: unknown;
   readonly error?: RpcError;
+  /** The text it was parsed from (the whole frame: a batch's too), so a member's raw size can be read (size.ts). */
+  readonly frame?: string;
 }
 
 export interface ParsedBody {
@@ -43,11 +45,11 @@ export function parseBody(text: string): ParsedBody | null {
   if (Array.isArray(value)) {
     messages = [];
     for (let i = 0; i < value.length; i++) {
-      const m = toMessage(value[i], i);
+      const m = toMessage(value[i], i, text);
       if (m) messages.push(m);
     }
   } else {
-    const m = toMessage(value, 0);
+    const m = toMessage(value, 0, text);
     messages = m ? [m] : [];
   }
   if (messages.length === 0) return null;
@@ -81,12 +83,12 @@ function isId(v: unknown): v is JsonRpcId {
 }
 
 /** Classifies one decoded value; null when it is not a JSON-RPC message. */
-export function toMessage(v: unknown, index = 0): RpcMessage | null {
+export function toMessage(v: unknown, index = 0, frame?: string): RpcMessage | null {
   if (!isObject(v) || v.jsonrpc !== '2.0') return null;
   const params = isObject(v.params) ? v.params : undefined;
   if (typeof v.method === 'string') {
-    if (isId(v.id)) return { kind: 'request', index, id: v.id, idText: idTextOf(v.id), method: v.method, params };
-    if (v.id === undefined) return { kind: 'notification', index, method: v.method, params };
+    if (isId(v.id)) return { kind: 'request', index, id: v.id, idText: idTextOf(v.id), method: v.method, params, frame };
+    if (v.id === undefined) return { kind: 'notification', index, method: v.method, params, frame };
     return null;
   }
   if ('result' in v || 'error' in v) {
@@ -95,7 +97,7 @@ export function toMessage(v: unknown, index = 0): RpcMessage | null {
     const error = isObject(e)
       ? { code: typeof e.code === 'number' ? e.code : 0, message: typeof e.message === 'string' ? e.message : '' }
       : undefined;
-    return { kind: 'response', index, id, idText: id === undefined ? undefined : idTextOf(id), result: v.result, error };
+    return { kind: 'response', index, id, idText: id === undefined ? undefined : idTextOf(id), result: v.result, error, frame };
   }
   return null;
 }

@@ -135,3 +135,25 @@ export function roundAttributes(round: number | undefined, stateHash: string): A
   if (round !== undefined) a[semconv.ATTR_MCP_REQUEST_ROUND] = round;
   return a;
 }
+
+/** A result's cost: its raw JSON bytes and, with --estimate-tokens, its estimated tokens. */
+export interface ResultSize {
+  readonly bytes: number;
+  readonly tokens?: { readonly count: number; readonly tokenizer: string; readonly encoding: string };
+}
+
+/** The raw JSON byte length of the request's `params.arguments`. */
+export function argumentsSizeAttributes(bytes: number): Attributes {
+  return { [semconv.ATTR_MCP_PROXY_ARGUMENTS_SIZE]: bytes };
+}
+
+/** The raw JSON byte length of the response's `result`, and the token estimate with what made it. */
+export function resultSizeAttributes(size: ResultSize): Attributes {
+  const a: Attributes = { [semconv.ATTR_MCP_PROXY_RESULT_SIZE]: size.bytes };
+  if (size.tokens) {
+    a[semconv.ATTR_MCP_PROXY_RESULT_TOKENS] = size.tokens.count;
+    a[semconv.ATTR_MCP_PROXY_TOKENIZER_NAME] = size.tokens.tokenizer;
+    a[semconv.ATTR_MCP_PROXY_TOKENIZER_ENCODING] = size.tokens.encoding;
+  }
+  return a;
+}

@@ -7,7 +7,7 @@
 import assert from 'node:assert';
 import { Attributes, Context, Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { RpcMessage } from '../jsonrpc/parse';
-import { responseOutcome } from './attributes';
+import { ResultSize, argumentsSizeAttributes, responseOutcome, resultSizeAttributes } from './attributes';
 import type { LocalTrace } from './keep';
 import { openInferenceOutput, openInferenceSession } from './openinference';
 import * as semconv from './semconv';
@@ -57,12 +57,19 @@ export interface EndedOperation {
   readonly caller: Attributes;
   /** Set when the head sampler dropped it and keep-errors/keep-slow exported it. */
   readonly kept?: string;
+  /** Raw JSON bytes of the request's `params.arguments` and of the response's `result`, when sent. */
+  readonly argumentsBytes?: number;
+  readonly resultBytes?: number;
+  /** The result's estimated tokens (--estimate-tokens). */
+  readonly resultTokens?: number;
 }
 
 /** What an operation needs from the tracing that started it. */
 export interface OperationOwner {
   /** The redacted result to record on a tools/call span, when results are captured. */
   captureResult(method: string, res: RpcMessage): string | undefined;
+  /** The result's size (and tokens), read from the raw frame. */
+  resultSize(res: RpcMessage): ResultSize | undefined;
   readonly openinference: boolean;
   /** A bounded error.type label for metrics. */
   errorLabel(errorType: string): string;
@@ -77,6 +84,8 @@ export class Operation {
   private errorType?: string;
   private events = 0;
   private notifications = 0;
+  private argumentsBytes?: number;
+  private result?: ResultSize;
   private onEnded: (() => void)[] | null = null;
 
   constructor(
@@ -123,6 +132,13 @@ export class Operation {
     if (this.state === 'open' && this.span.isRecording()) this.span.setAttributes(attributes);
   }
 
+  /** The request's arguments measured (by the tracing that started it). */
+  argumentsSize(bytes: number | undefined): void {
+    if (bytes === undefined || this.state !== 'open') return;
+    this.argumentsBytes = bytes;
+    if (this.span.isRecording()) this.span.setAttributes(argumentsSizeAttributes(bytes));
+  }
+
   setSession(sessionId: string): void {
     if (this.state !== 'open') return;
     this.span.setAttribute(semconv.ATTR_MCP_SESSION_ID, sessionId);
@@ -134,8 +150,10 @@ export class Operation {
     if (this.state !== 'open') return;
     const o = responseOutcome(this.method, res);
     this.errorType = o.attributes[semconv.ATTR_ERROR_TYPE] as string | undefined;
+    if (res.result !== undefined && (this.metricAttrs || this.span.isRecording())) this.result = this.owner.resultSize(res);
     if (this.span.isRecording()) {
       this.span.setAttributes(o.attributes);
+      if (this.result) this.span.setAttributes(resultSizeAttributes(this.result));
       const captured = this.owner.captureResult(this.method, res);
       if (captured !== undefined) {
         this.span.setAttribute(semconv.ATTR_GEN_AI_TOOL_CALL_RESULT, captured);
@@ -208,6 +226,7 @@ export class Operation {
       this.owner.report({
         kind: this.kind, method: this.method, target: this.target, end, durationS, errorType: this.errorType, outcome,
         traceId: ctx.traceId, spanId: ctx.spanId, caller: this.caller, kept,
+        argumentsBytes: this.argumentsBytes, resultBytes: this.result?.bytes, resultTokens: this.result?.tokens?.count,
         metricAttributes: this.errorType ? { ...this.metricAttrs, [semconv.ATTR_ERROR_TYPE]: this.owner.errorLabel(this.errorType) } : this.metricAttrs,
       });
     }

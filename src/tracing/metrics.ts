@@ -54,6 +54,9 @@ export class Metrics {
   private readonly serverOps: Histogram;
   private readonly clientOps: Histogram;
   private readonly sessions: Histogram;
+  private readonly argumentsSize: Histogram;
+  private readonly resultSize: Histogram;
+  private readonly resultTokens: Histogram;
 
   constructor(config: MetricsOptions, resource: Resource, counters: ProxyCounters) {
     const readers: MetricReader[] = [];
@@ -75,6 +78,11 @@ export class Metrics {
     this.serverOps = histogram(semconv.METRIC_MCP_SERVER_OPERATION_DURATION, 'Duration of MCP operations the server handled, seen by the proxy');
     this.clientOps = histogram(semconv.METRIC_MCP_CLIENT_OPERATION_DURATION, 'Duration of MCP requests the server sent to the client');
     this.sessions = histogram(semconv.METRIC_MCP_SERVER_SESSION_DURATION, 'Duration of MCP sessions');
+    const sized = (name: string, unit: string, buckets: readonly number[], description: string) =>
+      meter.createHistogram(name, { unit, description, valueType: ValueType.INT, advice: { explicitBucketBoundaries: [...buckets] } });
+    this.argumentsSize = sized(semconv.ATTR_MCP_PROXY_ARGUMENTS_SIZE, 'By', semconv.SIZE_BUCKETS_BY, 'Raw JSON size of request arguments (params.arguments)');
+    this.resultSize = sized(semconv.ATTR_MCP_PROXY_RESULT_SIZE, 'By', semconv.SIZE_BUCKETS_BY, 'Raw JSON size of response results: what a call puts in the context');
+    this.resultTokens = sized(semconv.ATTR_MCP_PROXY_RESULT_TOKENS, '{token}', semconv.TOKEN_BUCKETS, 'Estimated tokens of response results (--estimate-tokens)');
 
     const counter = (name: string, description: string, read: () => number | Record<string, number>, attr?: string) => {
       meter.createObservableCounter(name, { description, valueType: ValueType.INT }).addCallback((r) => {
@@ -102,6 +110,13 @@ export class Metrics {
 
   operation(kind: 'server' | 'client', seconds: number, attributes: Attributes): void {
     (kind === 'server' ? this.serverOps : this.clientOps).record(seconds, attributes);
+  }
+
+  /** What one call cost: its arguments' and result's bytes, and the result's estimated tokens, when known. */
+  cost(argumentsBytes: number | undefined, resultBytes: number | undefined, resultTokens: number | undefined, attributes: Attributes): void {
+    if (argumentsBytes !== undefined) this.argumentsSize.record(argumentsBytes, attributes);
+    if (resultBytes !== undefined) this.resultSize.record(resultBytes, attributes);
+    if (resultTokens !== undefined) this.resultTokens.record(resultTokens, attributes);
   }
 
   session(seconds: number, attributes: Attributes): void {

@@ -4,7 +4,8 @@
 // that only carries ids for propagation. How an operation ends is lifecycle.ts's.
 import { Attributes, Context, Link, Span, SpanKind, TextMapPropagator, Tracer, trace } from '@opentelemetry/api';
 import { RpcMessage, metaOf } from '../jsonrpc/parse';
-import { ConnInfo, metricAttributes, requestAttributes, spanName, targetOf } from './attributes';
+import { ARGUMENTS_PATH, RESULT_PATH, memberBytes, rawMember } from '../jsonrpc/size';
+import { ConnInfo, ResultSize, metricAttributes, requestAttributes, spanName, targetOf } from './attributes';
 import { HeldSpan, KeepStage } from './keep';
 import { MetricLabels } from './labels';
 import { EndedOperation, Operation, OperationOwner } from './lifecycle';
@@ -12,6 +13,7 @@ import { openInferenceInput, openInferenceStart } from './openinference';
 import { parentFor } from './propagation';
 import { redactedJson } from './redact';
 import * as semconv from './semconv';
+import type { TokenCounter } from './tokens';
 
 /** Opt-in capture of tool arguments and results (off by default: they may be private). */
 export interface CaptureOptions {
@@ -43,6 +45,8 @@ export class Tracing implements OperationOwner {
     readonly capture: CaptureOptions = NO_CAPTURE,
     /** null: the head sampler's decision stands (no keep-errors, no keep-slow). */
     readonly keep: KeepStage | null = null,
+    /** --estimate-tokens: counts each result's tokens (null: sizes in bytes only). */
+    readonly tokens: TokenCounter | null = null,
   ) {}
 
   get openinference(): boolean {
@@ -93,8 +97,11 @@ export class Tracing implements OperationOwner {
       if (extra) span.setAttributes(extra);
     }
     const t = targetOf(m);
-    return new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
+    const op = new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
       this.listeners.length > 0 ? metricAttributes(m, conn, this.labels, caller) : null, local, caller);
+    // Measured only when someone reads it: a recorded span, or the metrics and the view's listeners.
+    if (m.params?.arguments !== undefined && (span.isRecording() || this.listeners.length > 0)) op.argumentsSize(memberBytes(m, ARGUMENTS_PATH));
+    return op;
   }
 
   /** The attributes known when the request passed: the conventions', the caller's, opt-in captures. */
@@ -113,6 +120,19 @@ export class Tracing implements OperationOwner {
   captureResult(method: string, res: RpcMessage): string | undefined {
     if (!this.capture.results || method !== 'tools/call' || res.result === undefined) return undefined;
     return redactedJson(res.result, this.capture.redactKeys, this.capture.maxLength);
+  }
+
+  /** The result's raw JSON bytes and, with --estimate-tokens, its tokens; undefined without a result. */
+  resultSize(res: RpcMessage): ResultSize | undefined {
+    const raw = rawMember(res, RESULT_PATH);
+    if (raw === undefined) return undefined;
+    const bytes = Buffer.byteLength(raw, 'utf8');
+    if (!this.tokens) return { bytes };
+    try {
+      return { bytes, tokens: { count: this.tokens.count(raw), tokenizer: this.tokens.tokenizer, encoding: this.tokens.encoding } };
+    } catch {
+      return { bytes };
+    }
   }
 
   errorLabel(errorType: string): string {

@@ -39,6 +39,16 @@ export const ATTR_MCP_REQUEST_STATE_HASH = 'mcp.request.state_hash' as const;
 /** The `_meta` key tagging a notification of a subscriptions/listen stream: the listen request's id (spec 2026-07-28). */
 export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId' as const;
 
+// What a call costs the model's context (no convention names sizes of tool arguments or results;
+// gen_ai.usage.* counts a model's own tokens, not a tool's): the raw JSON byte length of the
+// request's `params.arguments` and of the response's `result`, as sent. The token figure is an
+// estimate (--estimate-tokens), recorded with the tokenizer library and encoding that made it.
+export const ATTR_MCP_PROXY_ARGUMENTS_SIZE = 'mcp_trace_proxy.request.arguments.size' as const;
+export const ATTR_MCP_PROXY_RESULT_SIZE = 'mcp_trace_proxy.response.result.size' as const;
+export const ATTR_MCP_PROXY_RESULT_TOKENS = 'mcp_trace_proxy.response.result.tokens' as const;
+export const ATTR_MCP_PROXY_TOKENIZER_NAME = 'mcp_trace_proxy.tokenizer.name' as const;
+export const ATTR_MCP_PROXY_TOKENIZER_ENCODING = 'mcp_trace_proxy.tokenizer.encoding' as const;
+
 // The client application, from initialize's params.clientInfo (or the 2026-07-28 `_meta` key).
 // No convention names these yet; ToolHive, another MCP proxy, records the same keys.
 export const ATTR_MCP_CLIENT_NAME = 'mcp.client.name' as const;
@@ -75,6 +85,12 @@ export const METRIC_MCP_SERVER_OPERATION_DURATION = 'mcp.server.operation.durati
 export const METRIC_MCP_CLIENT_OPERATION_DURATION = 'mcp.client.operation.duration' as const;
 export const METRIC_MCP_SERVER_SESSION_DURATION = 'mcp.server.session.duration' as const;
 export const DURATION_BUCKETS_S: readonly number[] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
+
+// Histograms of what calls cost (unit By, and {token} for the estimate), labelled as the operation
+// histograms. Their names are the span attributes' (ATTR_MCP_PROXY_ARGUMENTS_SIZE and the others).
+/** Powers of 4 from 64 B to 16 MiB. */
+export const SIZE_BUCKETS_BY: readonly number[] = [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216];
+export const TOKEN_BUCKETS: readonly number[] = [16, 64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576];
 
 // The proxy's own metrics.
 export const METRIC_PROXY_REQUESTS = 'mcp_trace_proxy.http.requests' as const;

@@ -5,6 +5,7 @@
 //   GET /api/summary          per-tool count, error rate, p50/p95
 //   GET /api/series           the chart: ops/s, errors/s, p50/p95 per 10 s over 15 min (tool, tenant or client)
 //   GET /api/stream           Server-Sent Events: one `data:` JSON per span as it finishes
+//   GET /api/sessions[/<id>]  sessions, connections and runs, and one's operations (sessions-api.ts)
 // Everything is read-only. Requests whose Host is a domain name other than localhost are refused
 // (DNS-rebinding protection: a web page must not read the spans through a name it controls).
 import { createHash } from 'node:crypto';
@@ -13,6 +14,8 @@ import net from 'node:net';
 import type { RecentSpans, SpanFilter } from './recent';
 import { BUCKET_MS, Dimension, OperationSeries } from './series';
 import { SCRIPT, STYLE, renderPage } from './page';
+import type { SessionIndex } from './sessions';
+import { sessionRoute } from './sessions-api';
 
 /** A stream whose unsent output passes this is dropped (the browser reconnects and reloads). */
 export const MAX_STREAM_BUFFER_BYTES = 1024 * 1024;
@@ -30,11 +33,14 @@ export type UiHandler = ((req: IncomingMessage, res: ServerResponse) => boolean)
 export interface LiveView {
   readonly recent: RecentSpans;
   readonly series: OperationSeries;
+  readonly sessions: SessionIndex;
 }
 
 export interface UiHandlerOptions {
   /** The chart's data: rates and latencies of every operation (GET /api/series). */
   series?: OperationSeries | null;
+  /** The Sessions tab's data (GET /api/sessions). */
+  sessions?: SessionIndex | null;
   /** Heartbeat interval of /api/stream (default 15 s). */
   heartbeatMs?: number;
   /** Unsent bytes after which a slow stream is dropped (default 1 MiB). */
@@ -177,6 +183,11 @@ export function uiHandler(recent: RecentSpans, options: UiHandlerOptions = {}): 
       } else stream(req, res);
       return true;
     }
+    const routed = sessionRoute(path, options.sessions);
+    if (routed) {
+      json(res, routed.status, routed.body);
+      return true;
+    }
     const m = /^\/api\/traces\/([^/]+)$/.exec(path);
     if (m) {
       const id = decodeURIComponentSafe(m[1]).toLowerCase();
@@ -188,7 +199,7 @@ export function uiHandler(recent: RecentSpans, options: UiHandlerOptions = {}): 
       }
       return true;
     }
-    json(res, 404, { error: 'not found: the API has /api/operations, /api/traces/<trace id>, /api/summary, /api/series and /api/stream' });
+    json(res, 404, { error: 'not found: the API has /api/operations, /api/traces/<trace id>, /api/summary, /api/series, /api/sessions and /api/stream' });
     return true;
   };
 

@@ -22,7 +22,7 @@ header h1 small{font-weight:400;color:var(--muted);margin-left:8px;font-size:14p
 .pill.live{color:var(--ok);border-color:var(--ok)}.pill.live::before{background:var(--ok)}
 .pill.down{color:var(--warn);border-color:var(--warn)}.pill.down::before{background:var(--warn)}
 header .spacer{flex:1}
-main{padding:16px 22px 40px;display:grid;grid-template-columns:minmax(0,1fr) 400px;gap:16px;align-items:start}
+main{padding:16px 22px 40px;display:grid;grid-template-columns:minmax(0,1fr) 470px;gap:16px;align-items:start}
 @media (max-width:1100px){main{grid-template-columns:minmax(0,1fr)}}
 .card{background:var(--panel);border:1px solid var(--border);border-radius:10px;overflow:hidden}
 .card h2{font-size:13px;text-transform:uppercase;letter-spacing:.6px;color:var(--muted);margin:0;padding:12px 16px;border-bottom:1px solid var(--border);font-weight:600}
@@ -54,7 +54,7 @@ tr:last-child td{border-bottom:0}
 .detail{margin-left:8px;color:var(--muted);font-size:12.5px}
 tr.error .detail{color:var(--err)}
 td.status{width:100%;max-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
-#ops td.name{white-space:nowrap}
+#ops td.name,#ops td.client{white-space:nowrap}
 button.link{border:0;background:transparent;padding:0;color:var(--accent);font-family:var(--mono);font-size:12.5px}
 button.link:hover{text-decoration:underline}
 .empty{padding:36px 16px;text-align:center;color:var(--muted)}
@@ -62,7 +62,8 @@ button.link:hover{text-decoration:underline}
 #ops tr.new:not(.error){animation:flash 1.6s ease-out}
 #summary td,#summary th{padding:7px 10px}
 #summary tbody tr{cursor:pointer}#summary tbody tr:hover{background:var(--row)}
-#summary{position:sticky;top:64px}#summary table{table-layout:fixed}#summary th:nth-child(2){width:54px}#summary th:nth-child(3){width:62px}#summary th:nth-child(4),#summary th:nth-child(5){width:74px}
+#summary{position:sticky;top:64px}#summary table{table-layout:fixed}#summary th:nth-child(2){width:50px}#summary th:nth-child(3){width:60px}#summary th:nth-child(4),#summary th:nth-child(5){width:64px}
+#summary th.cost{width:104px}#summary th.tok{width:84px}#summary td.cost{font-size:12.5px}#summary:not(.has-tokens) .tok{display:none}
 #summary td.tool{font-weight:600;overflow-wrap:anywhere}
 .rate.bad{color:var(--err);font-weight:650}
 .foot{padding:10px 16px;border-top:1px solid var(--border);color:var(--muted);font-size:12.5px}
@@ -112,6 +113,14 @@ ol.events .off{font-family:var(--mono);font-size:12.5px;color:var(--muted);min-w
 ol.events .en{font-weight:600}ol.events li.cancel .en{color:var(--err)}
 ol.events code{color:var(--muted)}
 .note{color:var(--muted);font-size:13px;margin:8px 0}
+.tabs{display:flex;gap:2px;padding:0 12px;border-bottom:1px solid var(--border)}
+.tabs button{border:0;border-bottom:2px solid transparent;border-radius:0;background:transparent;padding:10px 12px 8px;color:var(--muted);font-weight:600}
+.tabs button[aria-selected=true]{color:var(--accent);border-bottom-color:var(--accent)}
+#sessions tbody tr{cursor:pointer}#sessions tbody tr:hover,#sessions tbody tr:focus{background:var(--row);outline:none}
+#sessions tr.has-errors td:first-child{box-shadow:inset 3px 0 0 var(--err)}
+#sessions td{white-space:nowrap}#sessions td.label{max-width:260px;overflow:hidden;text-overflow:ellipsis}
+.tag.by{background:var(--row);color:var(--muted);margin:0 8px 0 0}
+.tag.mrtr{background:var(--warn-bg);color:var(--warn)}
 `;
 
 export const SCRIPT = String.raw`
@@ -121,7 +130,8 @@ export const SCRIPT = String.raw`
   const FETCH_LIMIT = 200;
   const MAX_OPTIONS = 200;
   const $ = (id) => document.getElementById(id);
-  const state = { rows: [], ids: new Set(), methods: new Set(), tools: new Set(), tenants: new Set(), users: new Set(), clients: new Set(), session: '', trace: null, span: null, es: null, capacity: 0 };
+  const state = { rows: [], ids: new Set(), methods: new Set(), tools: new Set(), tenants: new Set(), users: new Set(), clients: new Set(), session: '', trace: null, span: null, es: null, capacity: 0,
+    tab: 'ops', sessionView: null };
   // Caller attributes (--attribute-header, --attribute-jwt-claim, clientInfo): columns and filters appear once seen.
   const CALLER = [['tenants', 'f-tenant', 'tenant.id', 'all tenants'], ['users', 'f-user', 'enduser.id', 'all users'], ['clients', 'f-client', 'mcp.client.name', 'all clients']];
 
@@ -158,6 +168,16 @@ export const SCRIPT = String.raw`
     return (ms / 60000).toFixed(1) + ' min';
   }
   const short = (s, n) => (s ? String(s).slice(0, n || 8) : '');
+  function fmtBytes(n) {
+    if (typeof n !== 'number') return '';
+    if (n < 1024) return n + ' B';
+    if (n < 1048576) return (n / 1024).toFixed(n < 10240 ? 1 : 0) + ' KiB';
+    return (n / 1048576).toFixed(1) + ' MiB';
+  }
+  function fmtCount(n) {
+    return typeof n !== 'number' ? '' : n < 1000 ? String(n) : n < 1e6 ? (n / 1000).toFixed(n < 1e4 ? 1 : 0) + 'k' : (n / 1e6).toFixed(1) + 'M';
+  }
+  const pair = (a, b, fmt) => (a === null || a === undefined ? '—' : fmt(a) + ' / ' + fmt(b));
   const fmtVal = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
   const attrText = (a) => (a ? Object.keys(a).map((k) => k + '=' + fmtVal(a[k])).join('  ') : '');
 
@@ -288,6 +308,7 @@ export const SCRIPT = String.raw`
     scheduleSummary();
     scheduleChart();
     if (state.trace === s.traceId) scheduleTrace();
+    if (state.tab === 'sessions' || state.sessionView) scheduleSessions();
     if (state.ids.has(s.spanId) || !passes(s, filters())) return;
     state.ids.add(s.spanId);
     state.rows.unshift(s);
@@ -347,7 +368,10 @@ export const SCRIPT = String.raw`
         el('td', { class: 'num' }, t.count),
         el('td', { class: 'num rate' + (t.errors > 0 ? ' bad' : '') }, t.errors > 0 ? (t.errorRate * 100).toFixed(t.errorRate < 0.1 ? 1 : 0) + '%' : '0%'),
         el('td', { class: 'num' }, fmtDur(t.p50Ms)),
-        el('td', { class: 'num' }, fmtDur(t.p95Ms)))));
+        el('td', { class: 'num' }, fmtDur(t.p95Ms)),
+        el('td', { class: 'num cost' }, pair(t.resultP50Bytes, t.resultP95Bytes, fmtBytes)),
+        el('td', { class: 'num tok' }, pair(t.resultP50Tokens, t.resultP95Tokens, fmtCount)))));
+      $('summary').classList.toggle('has-tokens', data.tools.some((t) => t.resultP50Tokens !== null));
       $('sum-empty').hidden = data.tools.length > 0;
       showBuffer(data.spans);
       $('sum-foot').textContent = 'Over the ' + data.spans + ' spans in memory (' + data.errors + (data.errors === 1 ? ' error).' : ' errors).') + ' Click a tool to filter.';
@@ -433,6 +457,111 @@ export const SCRIPT = String.raw`
     };
   }
 
+  // ---- sessions: sessions, connections and runs, each a waterfall of its operations ----
+  let sessionsTimer = null;
+  function scheduleSessions() {
+    if (sessionsTimer) return;
+    sessionsTimer = setTimeout(() => {
+      sessionsTimer = null;
+      if (state.tab === 'sessions') loadSessions();
+      if (state.sessionView) loadSession(state.sessionView, true);
+    }, 500);
+  }
+  function showTab(tab) {
+    state.tab = tab;
+    $('tab-ops').setAttribute('aria-selected', String(tab === 'ops'));
+    $('tab-sessions').setAttribute('aria-selected', String(tab === 'sessions'));
+    $('ops-panel').hidden = tab !== 'ops';
+    $('sessions-panel').hidden = tab !== 'sessions';
+    if (tab === 'sessions') loadSessions();
+  }
+  const BY = { session: 'session', connection: 'connection', run: 'run' };
+  function sessionRow(x) {
+    return el('tr', { class: x.errors > 0 ? 'has-errors' : '', tabindex: 0, 'data-sid': x.id, title: 'Open the ' + BY[x.by] + "'s timeline" },
+      el('td', { class: 'label' }, el('span', { class: 'tag by' }, BY[x.by] || x.by), el('span', { class: 'mono' }, x.label)),
+      el('td', null, x.client || el('span', { class: 'muted' }, '—')),
+      el('td', null, x.tenant || el('span', { class: 'muted' }, '—')),
+      el('td', { class: 'num' }, x.calls),
+      el('td', { class: 'num rate' + (x.errors > 0 ? ' bad' : '') }, x.errors),
+      el('td', { class: 'num' }, fmtDur(x.durationMs)),
+      el('td', { class: 'num' }, fmtBytes(x.bytesIn)),
+      el('td', { class: 'num' }, fmtBytes(x.bytesOut)),
+      el('td', { class: 'mono muted' }, fmtTime(x.endMs)));
+  }
+  async function loadSessions() {
+    try {
+      const r = await fetch('api/sessions', { cache: 'no-store' });
+      const data = await r.json();
+      if (!r.ok) throw new Error(data.error || r.statusText);
+      $('sessions-body').replaceChildren(...data.sessions.map(sessionRow));
+      $('sessions-empty').hidden = data.sessions.length > 0;
+      $('tab-sessions').textContent = 'Sessions (' + data.sessions.length + ')';
+      $('sessions-foot').textContent = 'The ' + data.capacity + ' most recently active sessions, connections and runs are kept, with their last '
+        + data.maxOperations + ' operations' + (data.evicted ? '; ' + data.evicted + ' older ones evicted.' : '.')
+        + ' A stateless run groups one client\'s operations by propagated trace, or until a 30 s pause.';
+    } catch (e) {
+      $('sessions-empty').hidden = false;
+      $('sessions-empty').textContent = 'Could not load sessions: ' + e.message;
+    }
+  }
+  function openSession(id) {
+    location.hash = 'session=' + id;
+  }
+  async function loadSession(id, refresh) {
+    state.sessionView = id;
+    state.trace = null;
+    $('drawer').hidden = false;
+    $('backdrop').hidden = false;
+    if (!refresh) { $('t-title').textContent = 'Session'; $('t-id').textContent = ''; $('t-body').replaceChildren(el('p', { class: 'note' }, 'Loading…')); $('t-close').focus(); }
+    try {
+      const r = await fetch('api/sessions/' + id, { cache: 'no-store' });
+      const data = await r.json();
+      if (state.sessionView !== id) return;
+      if (!r.ok) {
+        $('t-title').textContent = 'Session not in memory';
+        $('t-body').replaceChildren(el('p', { class: 'note' }, data.error || r.statusText));
+        return;
+      }
+      renderSession(data.session, data.operations);
+    } catch (e) {
+      $('t-body').replaceChildren(el('p', { class: 'note' }, 'Could not load the session: ' + e.message));
+    }
+  }
+  function renderSession(x, ops) {
+    $('t-title').textContent = (BY[x.by] || x.by).replace(/^./, (c) => c.toUpperCase()) + ' ' + x.label;
+    $('t-id').textContent = [x.client, x.tenant, x.user].filter(Boolean).join(' · ');
+    const meta = el('div', { class: 'meta' },
+      el('span', null, el('b', null, String(x.calls)), x.calls === 1 ? ' call' : ' calls'),
+      x.errors ? el('span', { style: { color: 'var(--err)' } }, el('b', null, String(x.errors)), x.errors === 1 ? ' error' : ' errors') : el('span', null, el('b', null, '0'), ' errors'),
+      el('span', null, 'total ', el('b', null, fmtDur(x.durationMs))),
+      el('span', null, 'started ', el('b', null, fmtTime(x.startMs))),
+      el('span', null, 'in ', el('b', null, fmtBytes(x.bytesIn)), ' · out ', el('b', null, fmtBytes(x.bytesOut))),
+      x.tokens ? el('span', null, el('b', null, fmtCount(x.tokens)), ' result tokens (est.)') : null,
+      x.dropped ? el('span', null, el('b', null, String(x.dropped)), ' older operations not shown') : null);
+    if (ops.length === 0) return void $('t-body').replaceChildren(meta);
+    const rows = order(ops);
+    const t0 = Math.min(...ops.map((o) => o.startMs));
+    const total = Math.max(Math.max(...ops.map((o) => o.endMs)) - t0, 0.001);
+    const pct = (t) => Math.min(100, Math.max(0, ((t - t0) / total) * 100));
+    const ticks = el('div', { class: 'ticks' }, [0, 25, 50, 75, 100].map((p) => el('span', { style: { left: p + '%' } }, fmtDur((total * p) / 100))));
+    const timeline = el('div', { class: 'timeline', id: 's-waterfall' },
+      el('div', { class: 'tl-axis' }, el('div', { class: 'tl-label' }, 'operation'), ticks, el('div', { class: 'num tl-dur' }, 'duration')),
+      rows.map(({ s: o, depth }) => {
+        const cls = o.error ? 'error' : o.outcome ? 'warn' : 'ok';
+        const left = pct(o.startMs);
+        const width = Math.max(pct(o.endMs) - left, 0.25);
+        const cost = [o.argumentsBytes !== undefined ? 'arguments ' + fmtBytes(o.argumentsBytes) : '', o.resultBytes !== undefined ? 'result ' + fmtBytes(o.resultBytes) : '',
+          o.resultTokens !== undefined ? fmtCount(o.resultTokens) + ' tokens' : '', o.errorType ? 'error ' + o.errorType : '', o.outcome || ''].filter(Boolean).join(', ');
+        return el('div', { class: 'tl-row', 'data-trace': o.traceId, 'data-span': o.spanId, 'data-depth': depth, title: o.name + ' — ' + fmtDur(o.durationMs) + (cost ? ' — ' + cost : '') + '. Click to open its trace.' },
+          el('div', { class: 'tl-label', style: { paddingLeft: 10 + depth * 16 + 'px' } }, depth ? '└ ' : '', o.name,
+            o.kind === 'client' ? el('span', { class: 'tag' }, 'server → client') : null,
+            o.resultType === 'input_required' ? el('span', { class: 'tag mrtr', title: 'an interim answer: the client is asked for input and calls again' }, 'input required') : null),
+          el('div', { class: 'tl-track' }, el('div', { class: 'bar ' + cls, style: { left: left + '%', width: width + '%' } })),
+          el('div', { class: 'num tl-dur' }, fmtDur(o.durationMs)));
+      }));
+    $('t-body').replaceChildren(meta, timeline, el('p', { class: 'note' }, 'One row per operation, by start time; server → client requests are nested under the call that carried them. Click a row to open its trace.'));
+  }
+
   // ---- trace view ----
   let traceTimer = null;
   function scheduleTrace() {
@@ -444,13 +573,17 @@ export const SCRIPT = String.raw`
   }
   function closeTrace() {
     state.trace = null;
+    state.sessionView = null;
     $('drawer').hidden = true;
     $('backdrop').hidden = true;
     if (location.hash) history.replaceState(null, '', location.pathname + location.search);
   }
   function fromHash() {
+    const sm = /^#session=(s[0-9]+)$/.exec(location.hash);
+    if (sm) return void loadSession(sm[1], false);
     const m = /^#trace=([0-9a-f]{32})(?:\/([0-9a-f]{16}))?$/.exec(location.hash);
-    if (!m) { if (state.trace) closeTrace(); return; }
+    if (!m) { if (state.trace || state.sessionView) closeTrace(); return; }
+    state.sessionView = null;
     loadTrace(m[1], m[2] || null, false);
   }
   async function loadTrace(traceId, spanId, refresh) {
@@ -601,11 +734,22 @@ export const SCRIPT = String.raw`
     });
     $('t-body').addEventListener('click', (e) => {
       const r = e.target.closest('.tl-row[data-span]');
-      if (r && state.trace) openTrace(state.trace, r.dataset.span);
+      if (r && r.dataset.trace) openTrace(r.dataset.trace, r.dataset.span);
+      else if (r && state.trace) openTrace(state.trace, r.dataset.span);
+    });
+    $('tab-ops').addEventListener('click', () => showTab('ops'));
+    $('tab-sessions').addEventListener('click', () => showTab('sessions'));
+    $('sessions-body').addEventListener('click', (e) => {
+      const tr = e.target.closest('tr[data-sid]');
+      if (tr) openSession(tr.dataset.sid);
+    });
+    $('sessions-body').addEventListener('keydown', (e) => {
+      const tr = e.target.closest('tr[data-sid]');
+      if (tr && e.key === 'Enter') openSession(tr.dataset.sid);
     });
     $('t-close').addEventListener('click', closeTrace);
     $('backdrop').addEventListener('click', closeTrace);
-    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && state.trace) closeTrace(); });
+    document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && (state.trace || state.sessionView)) closeTrace(); });
     window.addEventListener('hashchange', fromHash);
     connect();
     setInterval(loadChart, 10000); // the window slides even when nothing happens
@@ -634,7 +778,12 @@ export function renderPage(): string {
   <span id="buffer" class="muted"></span>
 </header>
 <main>
-  <section class="card" aria-label="Recent operations">
+  <section class="card" aria-label="Recent operations and sessions">
+    <nav class="tabs" role="tablist">
+      <button type="button" role="tab" id="tab-ops" aria-selected="true" aria-controls="ops-panel">Operations</button>
+      <button type="button" role="tab" id="tab-sessions" aria-selected="false" aria-controls="sessions-panel">Sessions</button>
+    </nav>
+    <div id="ops-panel" role="tabpanel">
     <form id="filters" class="filters">
       <label>Method <select id="f-method"><option value="">all methods</option></select></label>
       <label>Tool <select id="f-tool"><option value="">all tools</option></select></label>
@@ -652,6 +801,15 @@ export function renderPage(): string {
       <tbody id="ops-body"></tbody>
     </table>
     <div id="empty" class="empty">Loading…</div>
+    </div>
+    <div id="sessions-panel" role="tabpanel" hidden>
+      <table id="sessions">
+        <thead><tr><th>Session</th><th>Client</th><th>Tenant</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">Duration</th><th class="num" title="Raw JSON bytes of the arguments sent">In</th><th class="num" title="Raw JSON bytes of the results returned">Out</th><th>Last active</th></tr></thead>
+        <tbody id="sessions-body"></tbody>
+      </table>
+      <div id="sessions-empty" class="empty">No sessions yet.</div>
+      <div id="sessions-foot" class="foot"></div>
+    </div>
   </section>
   <aside class="card" id="summary" aria-label="Per-tool summary">
     <h2 id="chart-title">Last 15 minutes</h2>
@@ -662,7 +820,7 @@ export function renderPage(): string {
     <div id="chart-foot" class="foot"></div>
     <h2>Tools</h2>
     <table>
-      <thead><tr><th>Tool</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p95</th></tr></thead>
+      <thead><tr><th>Tool</th><th class="num">Calls</th><th class="num">Errors</th><th class="num">p50</th><th class="num">p95</th><th class="num cost" title="Raw JSON size of the results, p50 / p95">Result</th><th class="num tok" title="Estimated tokens of the results, p50 / p95 (--estimate-tokens)">Tokens</th></tr></thead>
       <tbody id="sum-body"></tbody>
     </table>
     <div id="sum-empty" class="empty">No tool calls yet.</div>

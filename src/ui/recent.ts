@@ -5,6 +5,7 @@ import type { AttributeValue, Attributes, Context } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import * as semconv from '../tracing/semconv';
+import { Summary, summarize } from './summary';
 
 export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 export type SpanStatusName = 'unset' | 'ok' | 'error';
@@ -45,23 +46,7 @@ export interface SpanFilter {
   limit?: number;
 }
 
-export interface ToolSummary {
-  readonly tool: string;
-  readonly count: number;
-  readonly errors: number;
-  /** errors / count, 0..1 */
-  readonly errorRate: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-}
-
-export interface Summary {
-  /** Spans in the buffer, and how many of them are errors. */
-  readonly spans: number;
-  readonly errors: number;
-  /** Per tool (tools/call spans), most called first. */
-  readonly tools: ToolSummary[];
-}
+export type { Summary, ToolSummary } from './summary';
 
 /** Receives each span as it is stored, with its JSON text (computed once for all listeners). */
 export type SpanListener = (span: SpanRecord, json: string) => void;
@@ -76,9 +61,9 @@ const TRUNCATED = '…[truncated]';
 const RECORD_OVERHEAD_BYTES = 400;
 const DEFAULT_LIMIT = 100;
 
-const ATTR_METHOD = 'mcp.method.name';
-const ATTR_TOOL = 'gen_ai.tool.name';
-const ATTR_SESSION = 'mcp.session.id';
+const ATTR_METHOD = semconv.ATTR_MCP_METHOD_NAME;
+const ATTR_TOOL = semconv.ATTR_GEN_AI_TOOL_NAME;
+const ATTR_SESSION = semconv.ATTR_MCP_SESSION_ID;
 
 const KINDS: readonly SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer'];
 const STATUSES: readonly SpanStatusName[] = ['unset', 'ok', 'error'];
@@ -191,36 +176,9 @@ export class RecentSpans implements SpanProcessor {
     return [...(this.byTrace.get(traceId) ?? [])].sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs);
   }
 
-  /** Per-tool counts, error rates and p50/p95 durations, over what is in the buffer. */
+  /** Per-tool counts, error rates, p50/p95 durations and result sizes, over what is in the buffer. */
   summary(): Summary {
-    const tools = new Map<string, { durations: number[]; errors: number }>();
-    let spans = 0;
-    let errors = 0;
-    for (const rec of this.newestFirst()) {
-      spans++;
-      const isError = rec.status.code === 'error';
-      if (isError) errors++;
-      const tool = rec.attributes[ATTR_TOOL];
-      if (typeof tool !== 'string' || rec.attributes[ATTR_METHOD] !== 'tools/call') continue;
-      let t = tools.get(tool);
-      if (!t) tools.set(tool, (t = { durations: [], errors: 0 }));
-      t.durations.push(rec.durationMs);
-      if (isError) t.errors++;
-    }
-    const out: ToolSummary[] = [];
-    for (const [tool, t] of tools) {
-      const sorted = t.durations.sort((a, b) => a - b);
-      out.push({
-        tool,
-        count: sorted.length,
-        errors: t.errors,
-        errorRate: t.errors / sorted.length,
-        p50Ms: percentile(sorted, 0.5),
-        p95Ms: percentile(sorted, 0.95),
-      });
-    }
-    out.sort((a, b) => b.count - a.count || (a.tool < b.tool ? -1 : 1));
-    return { spans, errors, tools: out };
+    return summarize(this.newestFirst());
   }
 
   /**
@@ -300,13 +258,6 @@ function valueBytes(v: unknown): number {
     return n;
   }
   return 16;
-}
-
-/** Nearest-rank percentile of an ascending array. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.ceil(p * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
 export function toRecord(span: ReadableSpan): SpanRecord {

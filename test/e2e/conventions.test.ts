@@ -13,6 +13,8 @@ const SPAN_ATTRIBUTES = [
   'mcp_trace_proxy.outcome', 'mcp_trace_proxy.notifications', 'mcp.request.round', 'mcp.request.state_hash',
   'openinference.span.kind', 'session.id', 'tool.name', 'input.value', 'input.mime_type', 'output.value', 'output.mime_type',
   'mcp.client.name', 'mcp.client.version', 'tenant.id', 'enduser.id', 'mcp_trace_proxy.sampling.kept',
+  'mcp_trace_proxy.request.arguments.size', 'mcp_trace_proxy.response.result.size',
+  'mcp_trace_proxy.response.result.tokens', 'mcp_trace_proxy.tokenizer.name', 'mcp_trace_proxy.tokenizer.encoding',
 ];
 const EVENTS = ['mcp.progress', 'mcp.log_message', 'mcp.cancelled', 'mcp.notification'];
 const EVENT_ATTRIBUTES = ['mcp.progress.value', 'mcp.progress.total', 'mcp.log.level', 'mcp.cancel.reason', 'mcp.method.name'];
@@ -22,6 +24,7 @@ const METRICS = [
   'mcp_trace_proxy.upstream.errors', 'mcp_trace_proxy.streams.open', 'mcp_trace_proxy.sessions.active', 'mcp_trace_proxy.pending.dropped',
   'mcp_trace_proxy.span_export.failures', 'mcp_trace_proxy.spans.kept', 'mcp_trace_proxy.spans.keep_buffer_dropped',
   'mcp_trace_proxy.notifications.unrouted',
+  'mcp_trace_proxy.request.arguments.size', 'mcp_trace_proxy.response.result.size', 'mcp_trace_proxy.response.result.tokens',
 ];
 const METRIC_ATTRIBUTES = ['mcp_trace_proxy.direction', 'reason'];
 const VALUES = ['execute_tool', 'tool_error', 'TOOL', 'LLM', 'RETRIEVER', 'CHAIN', 'application/json', 'error', 'slow', 'incomplete'];
@@ -33,6 +36,8 @@ test('semconv.ts defines exactly the pinned names and values', () => {
   const pinned = [...new Set([...SPAN_ATTRIBUTES, ...EVENTS, ...EVENT_ATTRIBUTES, ...METRICS, ...METRIC_ATTRIBUTES, ...VALUES, ...META_KEYS])].sort();
   expect(defined).toEqual(pinned);
   expect(semconv.DURATION_BUCKETS_S).toEqual([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300]);
+  expect(semconv.SIZE_BUCKETS_BY).toEqual([64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216]);
+  expect(semconv.TOKEN_BUCKETS).toEqual([16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576]);
 });
 
 describe('a real session emits only pinned names', () => {

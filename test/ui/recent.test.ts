@@ -168,10 +168,21 @@ describe('summary', () => {
     const s = r.summary();
     expect(s.spans).toBe(105);
     expect(s.errors).toBe(2);
+    const none = { resultP50Bytes: null, resultP95Bytes: null, resultP50Tokens: null, resultP95Tokens: null };
     expect(s.tools).toEqual([
-      { tool: 'add', count: 100, errors: 0, errorRate: 0, p50Ms: 50, p95Ms: 95 },
-      { tool: 'flaky', count: 4, errors: 1, errorRate: 0.25, p50Ms: 1, p95Ms: 1 },
+      { tool: 'add', count: 100, errors: 0, errorRate: 0, p50Ms: 50, p95Ms: 95, ...none },
+      { tool: 'flaky', count: 4, errors: 1, errorRate: 0.25, p50Ms: 1, p95Ms: 1, ...none },
     ]);
+  });
+
+  test('per tool: nearest-rank p50/p95 of result sizes and tokens, over the calls that have them', () => {
+    const r = new RecentSpans(1000);
+    for (let i = 1; i <= 20; i++) {
+      r.add(rec({ attrs: { 'mcp_trace_proxy.response.result.size': i * 100, 'mcp_trace_proxy.response.result.tokens': i * 10 } }));
+    }
+    r.add(rec({ status: { code: 'error' } })); // no result: not in the size percentiles
+    const [add] = r.summary().tools;
+    expect(add).toMatchObject({ count: 21, resultP50Bytes: 1000, resultP95Bytes: 1900, resultP50Tokens: 100, resultP95Tokens: 190 });
   });
 
   test('is empty for an empty buffer', () => {

@@ -1,5 +1,5 @@
 // Unit tests for src/tracing/attributes.ts: span names and attributes per the OTel MCP conventions.
-import { ConnInfo, requestAttributes, responseOutcome, spanName, targetOf } from '../../src/tracing/attributes';
+import { ConnInfo, argumentsSizeAttributes, requestAttributes, responseOutcome, resultSizeAttributes, spanName, targetOf } from '../../src/tracing/attributes';
 import { RpcMessage, toMessage } from '../../src/jsonrpc/parse';
 import * as sc from '../../src/tracing/semconv';
 
@@ -245,5 +245,24 @@ describe('responseOutcome', () => {
     expect(responseOutcome('ping', res({ result: null }))).toEqual({ attributes: {} });
     expect(responseOutcome('ping', res({ result: 'ok' }))).toEqual({ attributes: {} });
     expect(responseOutcome('tools/call', res({ result: [1] }))).toEqual({ attributes: {} });
+  });
+});
+
+describe('what a call costs', () => {
+  it('the arguments size under its literal name', () => {
+    expect(argumentsSizeAttributes(13)).toEqual({ 'mcp_trace_proxy.request.arguments.size': 13 });
+  });
+
+  it('the result size alone, without a token estimate', () => {
+    expect(resultSizeAttributes({ bytes: 0 })).toEqual({ 'mcp_trace_proxy.response.result.size': 0 });
+  });
+
+  it('the token estimate with the tokenizer and encoding that made it', () => {
+    expect(resultSizeAttributes({ bytes: 120, tokens: { count: 31, tokenizer: 'js-tiktoken', encoding: 'o200k_base' } })).toEqual({
+      'mcp_trace_proxy.response.result.size': 120,
+      'mcp_trace_proxy.response.result.tokens': 31,
+      'mcp_trace_proxy.tokenizer.name': 'js-tiktoken',
+      'mcp_trace_proxy.tokenizer.encoding': 'o200k_base',
+    });
   });
 });

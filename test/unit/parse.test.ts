@@ -4,10 +4,12 @@ import { errorBody, metaOf, parseBody, str, toMessage } from '../../src/jsonrpc/
 
 describe('parseBody: single messages', () => {
   it('classifies a request with its id, method and object params', () => {
-    const p = parseBody('{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}');
+    const text = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}';
+    const p = parseBody(text);
     expect(p).toEqual({
       batch: false,
-      messages: [{ kind: 'request', index: 0, id: 7, idText: '7', method: 'tools/call', params: { name: 'add', arguments: { a: 1 } } }],
+      // frame: the text it came from, for raw member sizes (size.ts).
+      messages: [{ kind: 'request', index: 0, id: 7, idText: '7', method: 'tools/call', params: { name: 'add', arguments: { a: 1 } }, frame: text }],
     });
   });
 
