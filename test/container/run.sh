@@ -60,6 +60,8 @@ trap 'exit 130' INT TERM
 need=()
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
+command -v slirp4netns >/dev/null || need+=(slirp4netns) # inject-pod.sh's pod network
+command -v openssl >/dev/null || need+=(openssl)         # inject-pod.sh's webhook certificate
 if ! podman image exists "$BASE_IMAGE" 2>/dev/null && [ ! -s "${MCP_TRACE_PROXY_CI_CACHE:-/var/cache/mcp-trace-proxy-ci}/node-24-bookworm-slim.rootfs.tar" ]; then
   command -v debootstrap >/dev/null || need+=(debootstrap)
 fi
