@@ -9,6 +9,11 @@
 # the upstream, otlp-sink.mjs as the collector, the image with `--network=host --read-only`, one SDK
 # session through it (tools/call echo), the chart's helm test script, and the checks below: the image's
 # labels and size, no npm in the runtime, tini as PID 1 reaping a --stdio child's orphan, SIGTERM.
+# Then inject-pod.sh: `inject-webhook` (HTTPS, an openssl certificate) mutates a Deployment-created
+# server-everything pod (plain-container mode), the patch is applied with fast-json-patch and validated
+# against the v1 Pod schema, the pod runs with `podman kube play` (runc and ulimits in a CONTAINERS_CONF
+# file, its own network namespace through slirp4netns, hostPorts on 127.0.0.1), an SDK client calls echo
+# through the injected proxy and the OTLP sink must get the `tools/call echo` span (about 20 s).
 # Prints `container: N passed, N failed`.
 # Skips (0 passed, 0 failed, exit 0) only when podman cannot be installed at all.
 set -uo pipefail
@@ -32,8 +37,10 @@ log() { printf '[container] %s\n' "$*"; }
 tmp=$(mktemp -d /tmp/mtp-container.XXXXXX)
 pids=()
 started=$(date +%s)
+POD_NAME= # the injection pod (inject-pod.sh)
 cleanup() {
   podman rm -f -t 0 "$NAME" "$NAME-init" "$NAME-noinit" >/dev/null 2>&1 || true
+  if [ -n "$POD_NAME" ]; then podman pod rm -f -t 0 "$POD_NAME" >/dev/null 2>&1 || true; fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
@@ -53,6 +60,8 @@ trap 'exit 130' INT TERM
 need=()
 command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
+command -v slirp4netns >/dev/null || need+=(slirp4netns) # inject-pod.sh's pod network
+command -v openssl >/dev/null || need+=(openssl)         # inject-pod.sh's webhook certificate
 if ! podman image exists "$BASE_IMAGE" 2>/dev/null && [ ! -s "${MCP_TRACE_PROXY_CI_CACHE:-/var/cache/mcp-trace-proxy-ci}/node-24-bookworm-slim.rootfs.tar" ]; then
   command -v debootstrap >/dev/null || need+=(debootstrap)
 fi
@@ -279,7 +288,11 @@ check "logged 'stopped' after draining" grep -q stopped <(podman logs "$NAME" 2>
 changes=$(podman diff "$NAME" 2>&1 | grep -vE '^[AC] /(etc|run|dev|proc|sys)(/(hosts|hostname|resolv\.conf|\.containerenv|secrets))?$')
 check "wrote nothing to its filesystem (podman diff, less podman's own mount points)" test -z "$changes" || echo "$changes"
 
-if [ "$failed" -gt 0 ]; then
+# ---- the injection webhook's pod, run with podman kube play ----
+failed_before_pod=$failed
+source "$HERE/inject-pod.sh"
+
+if [ "$failed_before_pod" -gt 0 ]; then
   echo "--- container logs"; podman logs "$NAME" 2>&1 | tail -n 40
   echo "--- upstream log"; tail -n 20 "$tmp/upstream.log"
 fi
