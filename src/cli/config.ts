@@ -1,11 +1,10 @@
 // Config: parsed once from flags and environment into a typed, read-only object.
-// yargs 17 (CommonJS) rather than 18 (ESM-only): the build, jest and `npx` all run CommonJS here.
 import fs from 'node:fs';
-import yargs from 'yargs';
 import { ConfigError } from '../errors';
 import type { InjectMeta } from '../pipeline/inject-rule';
 import type { Config } from '../settings';
 import { otelConfig } from './otel-config';
+import { parseTable } from './parser';
 import { callerOptions } from './caller-config';
 import { ENV_PREFIX, OPTIONS, REPEATABLE, camel, envName, listValue, parseValue } from './options';
 import { DEFAULT_REDACT_KEYS, normalizeKey } from '../tracing/redact';
@@ -87,31 +86,14 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, ver
     const opt = m && OPTIONS.find((o) => o.flag === m[1] && o.kind === 'bool');
     if (m && opt) own[i] = parseValue('bool', m[2], `--${opt.flag}`) ? `--${opt.flag}` : `--no-${opt.flag}`;
   }
-  let parser = yargs(own)
-    .scriptName('mcp-trace-proxy')
-    .usage('$0 --upstream <url> [options]\n\nA transparent OpenTelemetry tracing proxy for MCP servers.')
-    .version(version)
-    .help()
-    .strict()
-    .exitProcess(false)
-    .parserConfiguration({ 'duplicate-arguments-array': false })
-    .wrap(Math.min(110, process.stderr.columns || 110))
-    .epilogue(`Every flag can also be set as ${ENV_PREFIX}<FLAG> (e.g. ${envName('upstream-timeout')}=5s). Standard OTEL_* variables apply; see the README.`);
-  for (const o of OPTIONS) {
-    const describe = `${o.describe} [env ${envName(o.flag)}]`;
-    parser = o.kind === 'bool'
-      ? parser.option(o.flag, { type: 'boolean', describe, defaultDescription: o.default })
-      : parser.option(o.flag, { type: 'string', describe, defaultDescription: o.default, requiresArg: true });
-  }
-
-  let failure: string | undefined;
-  let output = '';
-  const args = parser.fail((msg, err) => {
-    failure = err?.message ?? msg;
-  }).parseSync(own, {}, (_err, _argv, out) => {
-    output = out;
-  }) as Record<string, unknown>;
-  if (failure) throw new ConfigError(failure);
+  const { args, output } = parseTable(own, {
+    scriptName: 'mcp-trace-proxy',
+    usage: '$0 --upstream <url> [options]\n\nA transparent OpenTelemetry tracing proxy for MCP servers.',
+    version,
+    epilogue: `Every flag can also be set as ${ENV_PREFIX}<FLAG> (e.g. ${envName('upstream-timeout')}=5s). Standard OTEL_* variables apply; see the README.`,
+    options: OPTIONS,
+    envName,
+  });
   if (output || args.help || args.version) return { kind: 'exit', output };
   if (args._ && (args._ as unknown[]).length > 0) {
     throw new ConfigError(`unexpected argument ${JSON.stringify(String((args._ as unknown[])[0]))}; every option is a --flag, see --help`);

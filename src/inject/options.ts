@@ -1,9 +1,9 @@
 // The inject-webhook command line: one options table (the webhook's own flags, then one flag per
 // setting of settings.ts), parsed once into typed options. Every flag also reads MCP_TRACE_PROXY_<FLAG>;
 // a flag beats its variable, which beats the default. The yargs object never leaves this file.
-import yargs from 'yargs';
 import { ConfigError } from '../errors';
 import { envName } from '../cli/config';
+import { parseTable } from '../cli/parser';
 import { SETTINGS, type RawSettings, type RawValue, type SettingKey } from './settings';
 
 interface WebhookOption {
@@ -69,30 +69,14 @@ function check(o: WebhookOption, raw: string, name: string): string | number | n
 /** Parses the arguments after `inject-webhook`; throws ConfigError naming the flag or variable. */
 export function parseWebhookArgs(argv: readonly string[], env: NodeJS.ProcessEnv, version = '0.0.0'): WebhookParse {
   const all = [...WEBHOOK_OPTIONS, ...FLAG_SETTINGS.map((s) => ({ flag: s.key, kind: s.kind === 'bool' ? 'bool' : 'string', describe: s.describe, default: 'default' in s ? s.default : undefined }) as WebhookOption)];
-  let parser = yargs([...argv])
-    .scriptName('mcp-trace-proxy inject-webhook')
-    .usage('$0 --tls-cert <file> --tls-key <file> --image <image> [options]\n\nA Kubernetes mutating admission webhook that adds the proxy to annotated pods.')
-    .version(version)
-    .help()
-    .strict()
-    .exitProcess(false)
-    .parserConfiguration({ 'duplicate-arguments-array': false })
-    .wrap(Math.min(110, process.stderr.columns || 110))
-    .epilogue(`Every flag can also be set as MCP_TRACE_PROXY_<FLAG> (e.g. ${envName('otlp-endpoint')}). Pods override the settings with mcp-trace-proxy.io/<flag> annotations; see the README.`);
-  for (const o of all) {
-    const describe = `${o.describe} [env ${envName(o.flag)}]`;
-    parser = o.kind === 'bool'
-      ? parser.option(o.flag, { type: 'boolean', describe, defaultDescription: o.default })
-      : parser.option(o.flag, { type: 'string', describe, defaultDescription: o.default, requiresArg: true });
-  }
-  let failure: string | undefined;
-  let output = '';
-  const args = parser.fail((msg, err) => {
-    failure = err?.message ?? msg;
-  }).parseSync([...argv], {}, (_e, _a, out) => {
-    output = out;
-  }) as Record<string, unknown>;
-  if (failure) throw new ConfigError(failure);
+  const { args, output } = parseTable(argv, {
+    scriptName: 'mcp-trace-proxy inject-webhook',
+    usage: '$0 --tls-cert <file> --tls-key <file> --image <image> [options]\n\nA Kubernetes mutating admission webhook that adds the proxy to annotated pods.',
+    version,
+    epilogue: `Every flag can also be set as MCP_TRACE_PROXY_<FLAG> (e.g. ${envName('otlp-endpoint')}). Pods override the settings with mcp-trace-proxy.io/<flag> annotations; see the README.`,
+    options: all,
+    envName,
+  });
   if (output || args.help || args.version) return { kind: 'exit', output };
   if ((args._ as unknown[]).length > 0) throw new ConfigError(`unexpected argument ${JSON.stringify(String((args._ as unknown[])[0]))}; every option is a --flag, see inject-webhook --help`);
 
