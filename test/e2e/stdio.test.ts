@@ -7,7 +7,6 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { OtlpReceiver, ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver';
-import * as sc from '../../src/tracing/semconv';
 
 const CLI = path.join(__dirname, '../../dist/cli.js');
 const EVERYTHING = path.join(path.dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')), 'dist', 'index.js');
@@ -359,14 +358,14 @@ describe('with an inline line-echo server', () => {
 
   test('SIGTERM is forwarded to the server; an open request ends its span', async () => {
     const script = path.join(tmp, 'term.js');
-    fs.writeFileSync(script, "process.stdin.resume(); process.on('SIGTERM', () => process.exit(7));");
+    // It says so on stderr (which the proxy passes through) once its handler is in place.
+    fs.writeFileSync(script, "process.stdin.resume(); process.on('SIGTERM', () => process.exit(7)); process.stderr.write('term handler ready\\n');");
     const p = startRaw([], [process.execPath, script]);
     p.child.stdin!.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow"}}\n');
-    await until(() => p.stderr().includes('wrapping a stdio server'), 'the proxy to start');
-    await new Promise((r) => setTimeout(r, 200)); // let the server install its handler
+    await until(() => p.stderr().includes('wrapping a stdio server') && p.stderr().includes('term handler ready'), 'the proxy and the server to start');
     p.child.kill('SIGTERM');
     expect((await p.exit).code).toBe(7);
     const spans = await receiver.waitForSpans((s) => !!span(s, 'tools/call slow'));
-    expect(span(spans, 'tools/call slow')!.attributes[sc.ATTR_MCP_PROXY_OUTCOME]).toBe('no_response');
+    expect(span(spans, 'tools/call slow')!.attributes['mcp_trace_proxy.outcome']).toBe('no_response');
   });
 });
