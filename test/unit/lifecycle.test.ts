@@ -1,10 +1,17 @@
 // One operation's lifecycle on its own, with a recording span, owner and local trace: every
 // transition from open to each end (table-driven), what each end writes, that exactly one end
-// happens, and what listeners and the keep stage hear.
-import { Attributes, AttributeValue, Link, ROOT_CONTEXT, Span, SpanContext, SpanStatus, SpanStatusCode, TimeInput, trace } from '@opentelemetry/api';
+// happens, and what listeners and the keep stage hear. Then the keep stage on its own: held records,
+// the decision per local trace, and its bounds.
+import {
+  Attributes, AttributeValue, Link, ROOT_CONTEXT, Span, SpanContext, SpanKind, SpanStatus, SpanStatusCode, TimeInput, trace, TraceFlags,
+} from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { parseBody, RpcMessage } from '../../src/jsonrpc/parse';
-import type { LocalTrace } from '../../src/tracing/keep';
+import { HeldSpan, KeepOptions, KeepStage, LocalTrace } from '../../src/tracing/keep';
 import { EndedOperation, Operation } from '../../src/tracing/lifecycle';
+import { newCounters } from '../../src/tracing/metrics';
 
 class RecordingSpan implements Span {
   readonly attributes: Record<string, AttributeValue> = {};
@@ -297,4 +304,255 @@ test('a client operation reports its kind, method and target as given', () => {
 test('its context carries its span, under the parent given', () => {
   const { op, span } = setup();
   expect(trace.getSpan(op.context)).toBe(span);
+});
+
+// ---- The keep stage: what an operation's end leads to when the head sampler dropped it ----
+
+function keep(options: Partial<KeepOptions> = {}) {
+  const exported: ReadableSpan[] = [];
+  const counters = newCounters();
+  const resource = resourceFromAttributes({ 'service.name': 'svc' });
+  const scope = { name: 'scope-name', version: '9' };
+  const stage = new KeepStage({ errors: true, slowS: null, maxHeld: 100, maxValueLength: 16, ...options }, (s) => exported.push(s), counters, resource, scope);
+  let n = 0;
+  const held = (name = 'op', parent?: SpanContext) =>
+    new HeldSpan(stage, name, SpanKind.SERVER, { traceId: 'c'.repeat(32), spanId: (++n).toString(16).padStart(16, '0'), traceFlags: 0 }, parent, []);
+  const names = () => exported.map((s) => `${s.name}:${s.attributes['mcp_trace_proxy.sampling.kept']}`);
+  return { stage, exported, counters, resource, scope, held, names };
+}
+
+describe('the keep stage decides why', () => {
+  test.each([
+    // errors, slowS, failure, error, durationS, reason
+    [true, null, true, true, 0, 'error'],
+    [true, null, true, false, 0, 'incomplete'],
+    [true, null, false, false, 100, undefined],
+    [false, null, true, true, 100, undefined],
+    [false, 1, true, true, 1, undefined],
+    [false, 1, true, true, 1.001, 'slow'],
+    [true, 1, false, false, 2, 'slow'],
+    [true, 1, true, false, 2, 'incomplete'],
+    [true, 0, false, false, 0, undefined],
+  ] as const)('errors %s, slow %s: failure %s, error %s, %s s → %s', (errors, slowS, failure, error, durationS, reason) => {
+    const { stage } = keep({ errors, slowS });
+    expect(stage.reasonFor(failure, error, durationS)).toBe(reason);
+  });
+});
+
+describe('a held record', () => {
+  test('keeps attributes, ignores undefined and null, and cuts long strings only', () => {
+    const { held } = keep({ maxValueLength: 4 });
+    const s = held();
+    s.setAttribute('a', 'abcd').setAttribute('b', 'abcde').setAttribute('n', 123456).setAttribute('u', undefined);
+    s.setAttribute('z', null as unknown as AttributeValue);
+    s.setAttributes({ c: 'xyzxyz', d: true });
+    expect(s.attributes).toEqual({ a: 'abcd', b: 'abcd', n: 123456, c: 'xyzx', d: true });
+  });
+
+  test('keeps at most 128 attributes; a known key is still overwritten; the rest are counted as dropped', () => {
+    const { held } = keep();
+    const s = held();
+    for (let i = 0; i < 130; i++) s.setAttribute(`k${i}`, i);
+    expect(Object.keys(s.attributes)).toHaveLength(128);
+    expect(s.attributes.k127).toBe(127);
+    expect('k128' in s.attributes).toBe(false);
+    s.setAttribute('k0', 'again');
+    expect(s.attributes.k0).toBe('again');
+    expect(s.readable('error').droppedAttributesCount).toBe(2);
+  });
+
+  test('exactly 128 attributes drop none', () => {
+    const { held } = keep();
+    const s = held();
+    for (let i = 0; i < 128; i++) s.setAttribute(`k${i}`, i);
+    expect(s.readable('error').droppedAttributesCount).toBe(0);
+  });
+
+  test('events keep their attributes; a time given instead of attributes is not taken for them', () => {
+    const { held } = keep();
+    const s = held();
+    s.addEvent('one', { x: 1 });
+    s.addEvent('two', 1234);
+    s.addEvent('three', new Date());
+    s.addEvent('four', [1, 2]);
+    s.addEvent('five');
+    expect(s.events.map((e) => [e.name, e.attributes])).toEqual([['one', { x: 1 }], ['two', {}], ['three', {}], ['four', {}], ['five', {}]]);
+    const now = Date.now();
+    expect(Math.abs(hrTimeToMilliseconds(s.events[0].time) - now)).toBeLessThan(5000);
+    expect(s.events[0].droppedAttributesCount).toBe(0);
+  });
+
+  test('links, status and name end up in what is exported', () => {
+    const { held, resource, scope } = keep();
+    const parent = { traceId: 'c'.repeat(32), spanId: 'f'.repeat(16), traceFlags: 0 };
+    const s = held('first', parent);
+    const l1 = { context: { traceId: '1'.repeat(32), spanId: '1'.repeat(16), traceFlags: 1 } };
+    const l2 = { context: { traceId: '2'.repeat(32), spanId: '2'.repeat(16), traceFlags: 1 } };
+    const l3 = { context: { traceId: '3'.repeat(32), spanId: '3'.repeat(16), traceFlags: 1 } };
+    s.addLink(l1).addLinks([l2, l3]).setStatus({ code: SpanStatusCode.ERROR, message: 'boom' }).updateName('second');
+    s.recordException(new Error('not recorded'));
+    s.end();
+    const r = s.readable('incomplete');
+    expect(r.name).toBe('second');
+    expect(r.kind).toBe(SpanKind.SERVER);
+    expect(r.links).toEqual([l1, l2, l3]);
+    expect(r.status).toEqual({ code: SpanStatusCode.ERROR, message: 'boom' });
+    expect(r.parentSpanContext).toBe(parent);
+    expect(r.resource).toBe(resource);
+    expect(r.instrumentationScope).toBe(scope);
+    expect(r.ended).toBe(true);
+    expect(r.events).toEqual([]);
+    expect([r.droppedEventsCount, r.droppedLinksCount]).toEqual([0, 0]);
+    expect(r.attributes).toEqual({ 'mcp_trace_proxy.sampling.kept': 'incomplete' });
+  });
+
+  test('is exported sampled, with its own ids, its times and duration', () => {
+    const now = jest.spyOn(performance, 'now');
+    try {
+      const { held } = keep();
+      now.mockReturnValue(1000);
+      const s = held();
+      expect(s.isRecording()).toBe(true);
+      now.mockReturnValue(1250);
+      s.end();
+      expect(s.isRecording()).toBe(false);
+      now.mockReturnValue(2250);
+      s.end(); // a second end changes nothing
+      const r = s.readable('error');
+      expect(r.spanContext().traceFlags & TraceFlags.SAMPLED).toBe(TraceFlags.SAMPLED);
+      expect(r.spanContext().spanId).toBe(s.spanContext().spanId);
+      expect(s.spanContext().traceFlags).toBe(0); // the record itself keeps the head decision
+      expect(hrTimeToMilliseconds(r.duration)).toBeCloseTo(250, 3);
+      expect(hrTimeToMilliseconds(r.startTime)).toBeCloseTo(performance.timeOrigin + 1000, 0);
+      expect(hrTimeToMilliseconds(r.endTime)).toBeCloseTo(performance.timeOrigin + 1250, 0);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  test('a record exported before it ends is given the current time as its end', () => {
+    const now = jest.spyOn(performance, 'now');
+    try {
+      const { held } = keep();
+      now.mockReturnValue(1000);
+      const s = held();
+      now.mockReturnValue(1400);
+      expect(hrTimeToMilliseconds(s.readable('error').duration)).toBeCloseTo(400, 3);
+    } finally {
+      now.mockRestore();
+    }
+  });
+});
+
+describe('a local trace', () => {
+  test('a failing root is kept and exported at once; later operations are exported as they end, with their own reason when they have one', () => {
+    const { stage, held, names, counters } = keep({ slowS: 5 });
+    const t = stage.newTrace();
+    const root = held('root');
+    t.join(root);
+    expect(t.ended(root, true, true, 0)).toBe('error');
+    expect(names()).toEqual(['root:error']);
+    expect(t.recording).toBe(true);
+    const late = held('late');
+    t.join(late);
+    expect(t.ended(late, false, false, 0)).toBe('error');
+    const slow = held('slow');
+    t.join(slow);
+    expect(t.ended(slow, false, false, 6)).toBe('slow');
+    expect(names()).toEqual(['root:error', 'late:error', 'slow:slow']);
+    expect(counters.keptSpans).toEqual({ error: 2, slow: 1 });
+  });
+
+  test('children that ended well are held until the root decides: kept with a failing root, in their order', () => {
+    const { stage, held, names } = keep();
+    const t = stage.newTrace();
+    const root = held('root');
+    t.join(root);
+    const [a, b] = [held('a'), held('b')];
+    t.join(a);
+    t.join(b);
+    expect(t.ended(a, false, false, 0)).toBeUndefined();
+    expect(t.ended(b, false, false, 0)).toBeUndefined();
+    expect(stage.size).toBe(2);
+    expect(names()).toEqual([]);
+    expect(t.ended(root, true, false, 0)).toBe('incomplete');
+    expect(names()).toEqual(['a:incomplete', 'b:incomplete', 'root:incomplete']); // the held ones as the trace is decided, then the root
+    expect(stage.size).toBe(0);
+  });
+
+  test('a root that ends well discards the trace: held children go, later ones are neither held nor exported', () => {
+    const { stage, held, names } = keep();
+    const t = stage.newTrace();
+    const root = held('root');
+    t.join(root);
+    const child = held('child');
+    t.join(child);
+    t.ended(child, false, false, 0);
+    expect(stage.size).toBe(1);
+    expect(t.ended(root, false, false, 0)).toBeUndefined();
+    expect(stage.size).toBe(0);
+    expect(t.recording).toBe(false);
+    const late = held('late');
+    expect(t.ended(late, true, true, 0)).toBeUndefined();
+    expect(names()).toEqual([]);
+  });
+
+  test('the first operation to join is the root, not a later one', () => {
+    const { stage, held, names } = keep();
+    const t = stage.newTrace();
+    const root = held('root');
+    const child = held('child');
+    t.join(root);
+    t.join(child);
+    t.ended(child, false, false, 0); // held, not taken for the root
+    expect(t.recording).toBe(true);
+    expect(stage.size).toBe(1);
+    t.ended(root, true, true, 0);
+    expect(names()).toEqual(['child:error', 'root:error']);
+  });
+
+  test('an SDK span (the head sampler kept it) is not the keep stage\'s business', () => {
+    const { stage, names } = keep();
+    const t = stage.newTrace();
+    const sdkSpan = trace.wrapSpanContext({ traceId: 'd'.repeat(32), spanId: 'e'.repeat(16), traceFlags: 1 });
+    expect(t.ended(sdkSpan, true, true, 0)).toBeUndefined();
+    expect(names()).toEqual([]);
+    expect(t.recording).toBe(true);
+  });
+
+  test('held records are bounded in all: past maxHeld they are counted, not held, and not exported later', () => {
+    const { stage, held, names, counters } = keep({ maxHeld: 2 });
+    const t = stage.newTrace();
+    const root = held('root');
+    t.join(root);
+    for (const name of ['a', 'b', 'c']) {
+      const s = held(name);
+      t.join(s);
+      t.ended(s, false, false, 0);
+    }
+    expect(stage.size).toBe(2);
+    expect(counters.keepBufferDropped).toBe(1);
+    const other = stage.newTrace();
+    const r2 = held('r2');
+    other.join(r2);
+    const d = held('d');
+    other.join(d);
+    other.ended(d, false, false, 0);
+    expect(counters.keepBufferDropped).toBe(2);
+    t.ended(root, true, true, 0);
+    expect(names()).toEqual(['a:error', 'b:error', 'root:error']);
+    expect(stage.size).toBe(0);
+    expect(stage.reserve()).toBe(true);
+    expect(stage.reserve()).toBe(true);
+    expect(stage.reserve()).toBe(false);
+    expect(stage.size).toBe(2);
+  });
+
+  test('releasing more than was reserved is a bug, caught where it happens', () => {
+    const { stage } = keep();
+    stage.reserve();
+    stage.release(1);
+    expect(stage.size).toBe(0);
+    expect(() => stage.release(1)).toThrow('more held records released than reserved');
+  });
 });
