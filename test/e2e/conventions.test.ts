@@ -23,7 +23,7 @@ const METRICS = [
   'mcp_trace_proxy.http.requests', 'mcp_trace_proxy.messages', 'mcp_trace_proxy.bodies.unparsed', 'mcp_trace_proxy.bodies.oversized',
   'mcp_trace_proxy.upstream.errors', 'mcp_trace_proxy.streams.open', 'mcp_trace_proxy.sessions.active', 'mcp_trace_proxy.pending.dropped',
   'mcp_trace_proxy.span_export.failures', 'mcp_trace_proxy.spans.kept', 'mcp_trace_proxy.spans.keep_buffer_dropped',
-  'mcp_trace_proxy.notifications.unrouted',
+  'mcp_trace_proxy.notifications.unrouted', 'mcp_trace_proxy.record.dropped',
   'mcp_trace_proxy.request.arguments.size', 'mcp_trace_proxy.response.result.size', 'mcp_trace_proxy.response.result.tokens',
 ];
 const METRIC_ATTRIBUTES = ['mcp_trace_proxy.direction', 'reason'];
