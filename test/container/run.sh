@@ -222,6 +222,13 @@ version=$(podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no
 expected=$(node -p 'require("./package.json").version')
 check "--version in a read-only container prints $expected" test "$version" = "$expected"
 
+# The image keeps only the tokenizer files --estimate-tokens loads (the Dockerfile prunes the rest):
+# the proxy loads them at startup, so a --stdio run of a server that exits at once shows they are there.
+tokens_out=$(podman run --rm "${PODMAN_OPTS[@]}" "${LIMITS[@]}" --network=none --no-healthcheck --read-only --read-only-tmpfs=false \
+  -e OTEL_TRACES_EXPORTER=none "$IMAGE" --estimate-tokens --stdio -- node -e 'process.exit(0)' </dev/null 2>&1)
+tokens_rc=$?
+check "--estimate-tokens loads its tokenizer in the pruned image (exit $tokens_rc)" test "$tokens_rc" -eq 0 || printf '%s\n' "$tokens_out" | tail -n 5
+
 # ---- the run: upstream, collector, proxy container ----
 mapfile -t ports < <(node "$HERE/util.mjs" free-ports 3)
 up_port=${ports[0]} proxy_port=${ports[1]} admin_port=${ports[2]}
