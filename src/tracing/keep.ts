@@ -38,6 +38,7 @@ export class HeldSpan implements Span {
   status: SpanStatus = { code: SpanStatusCode.UNSET };
   private readonly startMs = performance.timeOrigin + performance.now();
   private endMs = 0;
+  private readonly maxLength: number;
 
   constructor(
     private readonly stage: KeepStage,
@@ -46,7 +47,9 @@ export class HeldSpan implements Span {
     private readonly context: SpanContext,
     readonly parent: SpanContext | undefined,
     readonly links: Link[],
-  ) {}
+  ) {
+    this.maxLength = stage.options.maxValueLength;
+  }
 
   spanContext(): SpanContext {
     return this.context;
@@ -54,14 +57,17 @@ export class HeldSpan implements Span {
 
   setAttribute(key: string, value?: AttributeValue): this {
     if (value === undefined || value === null) return this;
-    if (!(key in this.attributes) && this.count++ >= MAX_ATTRIBUTES) return this;
-    const max = this.stage.options.maxValueLength;
+    if (this.attributes[key] === undefined && this.count++ >= MAX_ATTRIBUTES) return this;
+    const max = this.maxLength;
     this.attributes[key] = typeof value === 'string' && value.length > max ? value.slice(0, max) : value;
     return this;
   }
 
   setAttributes(attributes: Attributes): this {
-    for (const k in attributes) this.setAttribute(k, attributes[k]);
+    for (const k in attributes) {
+      const v = attributes[k];
+      if (v !== undefined && v !== null) this.setAttribute(k, v);
+    }
     return this;
   }
 

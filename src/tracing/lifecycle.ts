@@ -150,7 +150,8 @@ export class Operation {
     if (this.state !== 'open') return;
     const o = responseOutcome(this.method, res);
     this.errorType = o.attributes[semconv.ATTR_ERROR_TYPE] as string | undefined;
-    if (res.result !== undefined && (this.metricAttrs || this.span.isRecording())) this.result = this.owner.resultSize(res);
+    // Measured for a sampled span or a listener; a held record (almost never exported) goes without.
+    if (res.result !== undefined && (this.metricAttrs || (this.local === null && this.span.isRecording()))) this.result = this.owner.resultSize(res);
     if (this.span.isRecording()) {
       this.span.setAttributes(o.attributes);
       if (this.result) this.span.setAttributes(resultSizeAttributes(this.result));

@@ -100,7 +100,8 @@ export class Tracing implements OperationOwner {
     const op = new Operation(this, span, parent, method, kind === SpanKind.CLIENT ? 'client' : 'server', t.tool ?? t.prompt,
       this.listeners.length > 0 ? metricAttributes(m, conn, this.labels, caller) : null, local, caller);
     // Measured only when someone reads it: a recorded span, or the metrics and the view's listeners.
-    if (m.params?.arguments !== undefined && (span.isRecording() || this.listeners.length > 0)) op.argumentsSize(memberBytes(m, ARGUMENTS_PATH));
+    // Measured for a sampled span or a listener; a held record (almost never exported) goes without.
+    if (m.params?.arguments !== undefined && (sampled(span) || this.listeners.length > 0)) op.argumentsSize(memberBytes(m, ARGUMENTS_PATH));
     return op;
   }
 
@@ -142,4 +143,9 @@ export class Tracing implements OperationOwner {
   report(op: EndedOperation): void {
     for (const l of this.listeners) l(op);
   }
+}
+
+/** An SDK span the head sampler kept (not a held record, not a non-recording span). */
+function sampled(span: Span): boolean {
+  return span.isRecording() && !(span instanceof HeldSpan);
 }

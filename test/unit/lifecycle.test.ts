@@ -60,6 +60,7 @@ function setup(o: Options = {}) {
       return o.captured;
     },
     errorLabel: (t: string) => `label(${t})`,
+    resultSize: () => undefined,
     report: (op: EndedOperation) => reports.push(op),
   };
   const local = o.local === false ? null : ({
