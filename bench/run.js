@@ -611,7 +611,7 @@ function report(opts, m, data, extra) {
   L.push(row('proxy (1%) CPU / request, c=10', S(cpu.hop.proxy1), fmtUs, null, sm));
   L.push(row('CPU / request: proxy (tracing off) / bare forwarder', S(ratio(cpu.hop.proxyOff, cpu.hop.forwarder)), fmtX, leX(1.1, 'forwarder'), sm));
   L.push(row('CPU / request: proxy (100%) / bare forwarder', S(ratio(cpu.hop.proxy, cpu.hop.forwarder)), fmtX, leX(1.5, 'forwarder'), sm));
-  L.push(row('CPU / request: proxy (1%) / bare forwarder', S(ratio(cpu.hop.proxy1, cpu.hop.forwarder)), fmtX, leX(1.5, 'forwarder'), sm));
+  L.push(row('CPU / request: proxy (1%, keep-errors) / bare forwarder (issue 20)', S(ratio(cpu.hop.proxy1, cpu.hop.forwarder)), fmtX, leX(1.25, 'forwarder'), sm));
   L.push(row('CPU / request: proxy (100%) / proxy (tracing off)', S(ratio(cpu.hop.proxy, cpu.hop.proxyOff)), fmtX, null, sm));
   L.push(row('CPU / request: bare forwarder / nginx', S(ratio(cpu.hop.forwarder, cpu.hop.nginx)), fmtX, null, sm));
   L.push(row('throughput direct, c=10', S(thr.direct), fmtRps, null, sm));
