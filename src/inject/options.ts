@@ -3,6 +3,7 @@
 // a flag beats its variable, which beats the default. The yargs object never leaves this file.
 import { ConfigError } from '../errors';
 import { envName } from '../cli/config';
+import { parseValue } from '../cli/options';
 import { parseTable } from '../cli/parser';
 import { SETTINGS, type RawSettings, type RawValue, type SettingKey } from './settings';
 
@@ -44,26 +45,11 @@ export interface WebhookOptions {
 
 export type WebhookParse = { kind: 'options'; options: WebhookOptions } | { kind: 'exit'; output: string };
 
+/** The value checked by the proxy's own rules for its kind (ports, log level and format), else non-empty text. */
 function check(o: WebhookOption, raw: string, name: string): string | number | null {
-  const bad = (accepts: string) => new ConfigError(`${name}: invalid value ${JSON.stringify(raw)}; expected ${accepts}`);
-  switch (o.kind) {
-    case 'port':
-    case 'admin-port': {
-      if (o.kind === 'admin-port' && raw === 'off') return null;
-      const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
-      if (!(n >= 0 && n <= 65535)) throw bad(o.kind === 'port' ? 'a port from 0 to 65535' : 'a port from 0 to 65535, or off');
-      return n;
-    }
-    case 'log-level':
-      if (!['debug', 'info', 'warn', 'error'].includes(raw)) throw bad('debug, info, warn or error');
-      return raw;
-    case 'log-format':
-      if (raw !== 'json' && raw !== 'pretty') throw bad('json or pretty');
-      return raw;
-    default:
-      if (raw.trim() === '') throw bad('a non-empty value');
-      return raw.trim();
-  }
+  if (o.kind === 'port' || o.kind === 'admin-port' || o.kind === 'log-level' || o.kind === 'log-format') return parseValue(o.kind, raw, name) as string | number | null;
+  if (raw.trim() === '') throw new ConfigError(`${name}: invalid value ${JSON.stringify(raw)}; expected a non-empty value`);
+  return raw.trim();
 }
 
 /** Parses the arguments after `inject-webhook`; throws ConfigError naming the flag or variable. */
